@@ -1,0 +1,34 @@
+# Developer entry points; .ci/run calls the same targets.
+PYTHON ?= .venv/bin/python
+VENV := .venv
+
+.PHONY: install demo run test lint docs bench clean
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+
+install: $(VENV)/bin/python
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[dev]'
+
+demo: install  ## start the exporter on :9185 with the built-in demo data
+	$(PYTHON) -m exporter --demo
+
+run: install  ## start the exporter with CONFIG (default config.yml)
+	$(PYTHON) -m exporter --config.file $(or $(CONFIG),config.yml)
+
+test: install  ## every test (needs prometheus, promtool, amtool, kubectl for the integration ones)
+	$(PYTHON) -m pytest -q
+
+lint: install
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m mypy --strict
+
+docs: install  ## regenerate docs/metrics.md from the metric table
+	$(PYTHON) -m exporter.docs > docs/metrics.md
+
+bench: install
+	$(PYTHON) benchmarks/bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

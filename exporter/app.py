@@ -1,0 +1,154 @@
+"""Wiring: config -> client -> sources -> refresher -> snapshot -> collectors -> HTTP.
+
+Refreshes run on one long-lived asyncio loop in a background thread (the HTTP client's
+connection pool belongs to that loop); APScheduler decides when, and the HTTP server only
+ever reads the current snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Coroutine
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from prometheus_client import CollectorRegistry
+from prometheus_client.gc_collector import GCCollector
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
+
+from exporter.collector import SnapshotCollector, StatusCollector
+from exporter.config import Config
+from exporter.github import ApiStats, GitHubClient, TokenProvider
+from exporter.logs import register_secret
+from exporter.refresh import Refresher, Source
+from exporter.reports import ReportsSource
+from exporter.server import ExporterHTTPServer, Exposition
+from exporter.snapshot import SnapshotHolder
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class LoopThread:
+    """An asyncio event loop running in a daemon thread, for the scheduler's jobs."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="refresh-loop",
+                                        daemon=True)
+        self._thread.start()
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self.submit(coro).result()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=5)
+
+
+def static_token(token: str | None) -> TokenProvider:
+    async def provide(_path: str) -> str | None:
+        return token
+
+    return provide
+
+
+def build_sources(config: Config, client: GitHubClient) -> dict[str, Source]:
+    from exporter.legacy import LegacySource
+
+    return {"reports": ReportsSource(client), "legacy": LegacySource(client)}
+
+
+@dataclass
+class Exporter:
+    """The running exporter; ``start()`` serves and schedules, ``stop()`` undoes it."""
+
+    config: Config
+    listen: tuple[str, int] = ("127.0.0.1", 9185)
+    telemetry_path: str = "/metrics"
+    client_options: dict[str, float] = field(default_factory=dict)
+    holder: SnapshotHolder = field(default_factory=SnapshotHolder)
+    stats: ApiStats = field(default_factory=ApiStats)
+
+    def __post_init__(self) -> None:
+        gh = self.config.github
+        register_secret(gh.token)
+        self.loop = LoopThread()
+        self.client = GitHubClient(gh.api_url, self._token_provider(), stats=self.stats,
+                                   timeout=gh.timeout, concurrency=gh.concurrency,
+                                   max_retries=gh.max_retries, **self.client_options)
+        self.refresher = Refresher(self.config, build_sources(self.config, self.client),
+                                   self.holder)
+        self.snapshot_registry = CollectorRegistry(auto_describe=False)
+        self.snapshot_registry.register(SnapshotCollector(lambda: self.holder.current))
+        self.live_registry = CollectorRegistry(auto_describe=False)
+        self.live_registry.register(StatusCollector(self.stats, lambda: self.refresher.runs))
+        for extra in (ProcessCollector, PlatformCollector, GCCollector):
+            extra(registry=self.live_registry)
+        self.exposition = Exposition(self.holder, self.snapshot_registry, self.live_registry)
+        self.scheduler = BackgroundScheduler(timezone="UTC")
+        self.server: ExporterHTTPServer | None = None
+        self._server_thread: threading.Thread | None = None
+
+    def _token_provider(self) -> TokenProvider:
+        app = self.config.github.app
+        if app is not None:
+            from exporter.auth import AppTokens
+
+            tokens = AppTokens(app, self.config.github.api_url, self.stats)
+            return tokens.token_for
+        return static_token(self.config.github.token)
+
+    def refresh_now(self) -> None:
+        """Run one refresh to completion (the scheduled job, also used by tests)."""
+        try:
+            self.loop.run(self.refresher.refresh())
+        except Exception:  # the job must survive anything: the next run tries again
+            log.exception("refresh failed unexpectedly")
+
+    def start(self) -> None:
+        schedule = self.config.refresh
+        trigger = (CronTrigger.from_crontab(schedule.cron, timezone="UTC") if schedule.cron
+                   else IntervalTrigger(seconds=schedule.interval, timezone="UTC"))
+        # The first refresh runs at once, whatever the trigger says; then on the trigger.
+        self.scheduler.add_job(self.refresh_now, trigger, id="refresh", max_instances=1,
+                               coalesce=True, misfire_grace_time=None,
+                               next_run_time=datetime.now(UTC))
+        self.scheduler.start()
+        self.serve()
+
+    def serve(self) -> None:
+        """Start only the HTTP server (tests drive refreshes themselves)."""
+        self.server = ExporterHTTPServer(self.listen, self.exposition,
+                                         lambda: self.holder.current, self.telemetry_path)
+        self._server_thread = threading.Thread(target=self.server.serve_forever,
+                                               name="http", daemon=True)
+        self._server_thread.start()
+        host, port = self.server.server_address[:2]
+        log.info("listening", extra={"address": f"{host!s}:{port}",
+                                     "telemetry_path": self.telemetry_path})
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        return int(self.server.server_address[1])
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+        self.loop.run(self.client.aclose())
+        self.loop.stop()

@@ -1,0 +1,121 @@
+"""Collectors: render the current snapshot and the client's live tallies as metric families.
+
+``SnapshotCollector`` renders only what the snapshot holds, so a scope or label value that
+disappears from GitHub's data disappears from ``/metrics`` too (no stale global gauges).
+Neither collector does I/O; ``describe()`` returns nothing so registering calls no API.
+
+Example output::
+
+    github_copilot_up{scope="octo",scope_type="organization"} 1.0
+    github_copilot_code_acceptances_by_editor{editor="vscode",scope="octo",\
+scope_type="organization"} 12.0
+"""
+
+from __future__ import annotations
+
+from calendar import timegm
+from collections.abc import Callable, Iterator
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from exporter import __version__
+from exporter import metrics as m
+from exporter.github import ApiStats
+from exporter.snapshot import Snapshot
+
+_SPEC = m.spec_index()
+
+
+def _gauge(name: str) -> GaugeMetricFamily:
+    spec = _SPEC[name]
+    return GaugeMetricFamily(name, spec.help, labels=spec.all_labels)
+
+
+class SnapshotCollector(Collector):
+    """Every scope metric of the snapshot, plus per-scope status."""
+
+    def __init__(self, snapshot: Callable[[], Snapshot]) -> None:
+        self._snapshot = snapshot
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        snapshot = self._snapshot()
+        yield from self._status(snapshot)
+        families: dict[str, GaugeMetricFamily] = {}
+        for state in snapshot.scopes:
+            scope_labels = (state.scope.type, state.scope.name)
+            for name, samples in state.values.items():
+                family = families.get(name)
+                if family is None:
+                    if name not in _SPEC:
+                        continue
+                    family = families[name] = _gauge(name)
+                for labels, value in samples.items():
+                    family.add_metric((*scope_labels, *labels), value)
+        for spec in m.all_specs():  # table order, for stable output
+            family = families.get(spec.name)
+            if family is not None:
+                yield family
+
+    @staticmethod
+    def _status(snapshot: Snapshot) -> Iterator[Metric]:
+        up = _gauge(m.PREFIX + "up")
+        day = _gauge(m.PREFIX + "report_day_timestamp_seconds")
+        success = _gauge(m.PREFIX + "last_success_timestamp_seconds")
+        failure = _gauge(m.PREFIX + "last_failure_timestamp_seconds")
+        duration = _gauge(m.PREFIX + "refresh_duration_seconds")
+        reason = _gauge(m.PREFIX + "scope_failure")
+        for state in snapshot.scopes:
+            labels = (state.scope.type, state.scope.name)
+            up.add_metric(labels, 1.0 if state.up else 0.0)
+            if state.report_day is not None:
+                day.add_metric(labels, float(timegm(state.report_day.timetuple())))
+            if state.last_success is not None:
+                success.add_metric(labels, state.last_success)
+            if state.last_failure is not None:
+                failure.add_metric(labels, state.last_failure)
+            if state.duration is not None:
+                duration.add_metric(labels, state.duration)
+            if not state.up and state.reason:
+                reason.add_metric((*labels, state.reason), 1.0)
+        yield from (f for f in (up, day, success, failure, duration, reason) if f.samples)
+
+
+class StatusCollector(Collector):
+    """Live exporter tallies: API requests and failures, rate limit, refresh runs, build."""
+
+    def __init__(self, stats: ApiStats, runs: Callable[[], dict[str, int]]) -> None:
+        self._stats = stats
+        self._runs = runs
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        requests, failures, rate_limits = self._stats.copy()
+        yield _counter("api_requests_total", requests)
+        yield _counter("api_request_failures_total", failures)
+        remaining = _gauge(m.PREFIX + "rate_limit_remaining")
+        reset = _gauge(m.PREFIX + "rate_limit_reset_timestamp_seconds")
+        for resource, limit in sorted(rate_limits.items()):
+            remaining.add_metric((resource,), limit.remaining)
+            reset.add_metric((resource,), limit.reset)
+        yield remaining
+        yield reset
+        yield _counter("refreshes_total", {(k,): v for k, v in self._runs().items()})
+        build = _gauge(m.PREFIX + "exporter_build_info")
+        build.add_metric((__version__,), 1.0)
+        yield build
+
+
+def _counter(name: str, values: dict[tuple[str, str], int] | dict[tuple[str], int]
+             ) -> CounterMetricFamily:
+    spec = _SPEC[m.PREFIX + name]
+    family = CounterMetricFamily(spec.name.removesuffix("_total"), spec.help,
+                                 labels=spec.all_labels)
+    for labels, value in sorted(values.items()):
+        family.add_metric(labels, float(value))
+    return family

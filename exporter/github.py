@@ -1,0 +1,347 @@
+"""The GitHub HTTP client: headers, retries, rate limits, pagination and signed downloads.
+
+It knows nothing of Prometheus. What it observes (requests by endpoint and status,
+failures by reason, the last rate-limit headers) goes into :class:`ApiStats`, which the
+status collector reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from exporter import __version__
+from exporter.logs import redact_url
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "2026-03-10"
+USER_AGENT = f"github-copilot-exporter/{__version__}"
+DOWNLOAD_ENDPOINT = "report_download"
+_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="([^"]+)"')
+_MAX_RATE_LIMIT_WAIT = 15 * 60.0
+
+
+class ApiError(Exception):
+    """A request that did not give a usable answer; ``reason`` is a stable label value."""
+
+    def __init__(self, reason: str, message: str, status: int | None = None,
+                 endpoint: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.status = status
+        self.endpoint = endpoint
+
+
+@dataclass
+class RateLimit:
+    remaining: float
+    reset: float
+
+
+@dataclass
+class ApiStats:
+    """Thread-safe tallies of what the client did; read by the status collector."""
+
+    requests: Counter[tuple[str, str]] = field(default_factory=Counter)
+    failures: Counter[tuple[str, str]] = field(default_factory=Counter)
+    rate_limits: dict[str, RateLimit] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def request(self, endpoint: str, code: str) -> None:
+        with self._lock:
+            self.requests[(endpoint, code)] += 1
+
+    def failure(self, endpoint: str, reason: str) -> None:
+        with self._lock:
+            self.failures[(endpoint, reason)] += 1
+
+    def rate_limit(self, resource: str, remaining: float, reset: float) -> None:
+        with self._lock:
+            self.rate_limits[resource] = RateLimit(remaining, reset)
+
+    def copy(self) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int],
+                            dict[str, RateLimit]]:
+        with self._lock:
+            return dict(self.requests), dict(self.failures), dict(self.rate_limits)
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    url: str
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.body)
+
+
+TokenProvider = Callable[[str], Awaitable[str | None]]
+"""Gives the Authorization token for a request path (GitHub App tokens differ per org)."""
+
+
+def _reason_for(status: int, body: bytes) -> str:
+    if status == 401:
+        return "unauthorized"
+    if status == 403:
+        return "forbidden"
+    if status == 404:
+        return "not_found"
+    if status == 422:
+        return "unprocessable"
+    if status == 429:
+        return "rate_limited"
+    if status >= 500:
+        return "server_error"
+    return f"http_{status}"
+
+
+def _github_message(body: bytes) -> str:
+    try:
+        import json
+
+        message = json.loads(body).get("message")
+        return str(message)[:200] if message else ""
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _retry_after(headers: Mapping[str, str], now: float) -> float | None:
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return max(0.0, parsed.timestamp() - now) if parsed else None
+
+
+class GitHubClient:
+    """Async client for the GitHub REST API and the report download host.
+
+    All requests share one semaphore (``concurrency``) and one "not before" time, so that a
+    rate limit seen by one request pauses all of them instead of letting each scope retry
+    on its own.
+    """
+
+    def __init__(
+        self,
+        api_url: str,
+        token: TokenProvider,
+        *,
+        stats: ApiStats | None = None,
+        timeout: float = 30.0,
+        concurrency: int = 4,
+        max_retries: int = 4,
+        backoff: float = 1.0,
+        min_rate_limit_wait: float = 60.0,
+        max_rate_limit_wait: float = _MAX_RATE_LIMIT_WAIT,
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        self._token = token
+        self.stats = stats or ApiStats()
+        self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._max_retries = max_retries
+        self._backoff = backoff
+        self._min_rl_wait = min_rate_limit_wait
+        self._max_rl_wait = max_rate_limit_wait
+        self._not_before = 0.0
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION,
+                   "User-Agent": USER_AGENT}
+        self._api = httpx.AsyncClient(headers=headers, timeout=self._timeout, limits=limits,
+                                      follow_redirects=True)
+        # A separate client without any credentials: signed links must never see the token.
+        self._downloads = httpx.AsyncClient(headers={"User-Agent": USER_AGENT},
+                                            timeout=self._timeout, limits=limits,
+                                            follow_redirects=True)
+
+    async def aclose(self) -> None:
+        await self._api.aclose()
+        await self._downloads.aclose()
+
+    async def __aenter__(self) -> GitHubClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- requests -------------------------------------------------------------------------
+
+    async def get(self, endpoint: str, path: str, params: Mapping[str, str] | None = None,
+                  *, ok: tuple[int, ...] = (200,), method: str = "GET") -> Response:
+        """Request an API path; statuses in ``ok`` are returned, anything else raises.
+
+        ``endpoint`` is the path template used as a metric label.
+        """
+        url = path if path.startswith("http") else f"{self.api_url}{path}"
+        token = await self._token(path)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return await self._request(self._api, endpoint, method, url, params, headers, ok)
+
+    async def paginate(self, endpoint: str, path: str,
+                       params: Mapping[str, str] | None = None,
+                       max_pages: int = 1000) -> AsyncIterator[Response]:
+        """Yield each page, following ``Link: rel="next"`` to the end (loops are refused)."""
+        seen: set[str] = set()
+        response = await self.get(endpoint, path, params)
+        yield response
+        for _ in range(max_pages):
+            nxt = next_link(response.headers.get("link", ""))
+            if nxt is None:
+                return
+            if nxt in seen or nxt == response.url:
+                raise ApiError("pagination_loop", f"{endpoint}: the Link header points back to "
+                               "a page already read", endpoint=endpoint)
+            seen.add(nxt)
+            response = await self.get(endpoint, nxt)
+            yield response
+        raise ApiError("pagination_loop", f"{endpoint}: more than {max_pages} pages",
+                       endpoint=endpoint)
+
+    async def download(self, url: str) -> AsyncIterator[bytes]:
+        """Stream a signed report file, without credentials; retries only before the body."""
+        attempt = 0
+        while True:
+            attempt += 1
+            await self._wait_turn()
+            async with self._semaphore:
+                try:
+                    async with self._downloads.stream("GET", url) as response:
+                        code = str(response.status_code)
+                        self.stats.request(DOWNLOAD_ENDPOINT, code)
+                        if response.status_code in (401, 403, 404, 410):
+                            self.stats.failure(DOWNLOAD_ENDPOINT, "link_expired")
+                            raise ApiError("link_expired", f"download link answered "
+                                           f"{response.status_code} (expired or invalid)",
+                                           response.status_code, DOWNLOAD_ENDPOINT)
+                        if response.status_code != 200:
+                            reason = _reason_for(response.status_code, b"")
+                            if response.status_code >= 500 and attempt <= self._max_retries:
+                                self.stats.failure(DOWNLOAD_ENDPOINT, reason)
+                                await self._sleep_backoff(attempt)
+                                continue
+                            self.stats.failure(DOWNLOAD_ENDPOINT, reason)
+                            raise ApiError(reason, f"download answered {response.status_code}",
+                                           response.status_code, DOWNLOAD_ENDPOINT)
+                        async for chunk in response.aiter_bytes():
+                            yield chunk
+                        return
+                except httpx.TimeoutException:
+                    self.stats.failure(DOWNLOAD_ENDPOINT, "timeout")
+                    raise ApiError("timeout", f"download of {redact_url(url)} timed out",
+                                   endpoint=DOWNLOAD_ENDPOINT) from None
+                except httpx.TransportError as exc:
+                    self.stats.failure(DOWNLOAD_ENDPOINT, "network")
+                    raise ApiError("network", f"download of {redact_url(url)} failed: "
+                                   f"{type(exc).__name__}", endpoint=DOWNLOAD_ENDPOINT) from None
+
+    async def _request(self, client: httpx.AsyncClient, endpoint: str, method: str, url: str,
+                       params: Mapping[str, str] | None, headers: Mapping[str, str],
+                       ok: tuple[int, ...]) -> Response:
+        attempt = 0
+        while True:
+            attempt += 1
+            await self._wait_turn()
+            error: ApiError | None
+            async with self._semaphore:
+                try:
+                    raw = await client.request(method, url, params=params, headers=headers)
+                except httpx.TimeoutException:
+                    error = ApiError("timeout", f"{endpoint}: request timed out",
+                                     endpoint=endpoint)
+                except httpx.TransportError as exc:
+                    error = ApiError("network", f"{endpoint}: {type(exc).__name__}",
+                                     endpoint=endpoint)
+                else:
+                    error = None
+            if error is not None:  # network trouble: back off and try again
+                self.stats.failure(endpoint, error.reason)
+                if attempt > self._max_retries:
+                    raise error
+                await self._sleep_backoff(attempt)
+                continue
+            self.stats.request(endpoint, str(raw.status_code))
+            self._observe_rate_limit(raw.headers)
+            response = Response(raw.status_code, raw.headers, raw.content, str(raw.url))
+            if raw.status_code in ok:
+                return response
+            wait = self._rate_limit_wait(raw.status_code, raw.headers, attempt)
+            if wait is not None:
+                self.stats.failure(endpoint, "rate_limited")
+                if attempt > self._max_retries or wait > self._max_rl_wait:
+                    raise ApiError("rate_limited", f"{endpoint}: rate limited by GitHub; "
+                                   f"retry in {wait:.0f}s", raw.status_code, endpoint)
+                log.warning("GitHub rate limit reached; pausing all requests",
+                            extra={"endpoint": endpoint, "wait_seconds": round(wait, 1)})
+                self._not_before = max(self._not_before, time.time() + wait)
+                continue
+            reason = _reason_for(raw.status_code, raw.content)
+            self.stats.failure(endpoint, reason)
+            if raw.status_code >= 500 and attempt <= self._max_retries:
+                await self._sleep_backoff(attempt)
+                continue
+            message = _github_message(raw.content)
+            raise ApiError(reason, f"{endpoint} answered {raw.status_code}"
+                           + (f": {message}" if message else ""), raw.status_code, endpoint)
+
+    def _rate_limit_wait(self, status: int, headers: Mapping[str, str],
+                         attempt: int) -> float | None:
+        """Seconds to wait when GitHub says we are rate limited, else None (API.md §4)."""
+        if status not in (403, 429):
+            return None
+        now = time.time()
+        after = _retry_after(headers, now)
+        if after is not None:
+            return after
+        if headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset"):
+            try:
+                return max(0.0, float(headers["x-ratelimit-reset"]) - now) + 1.0
+            except ValueError:
+                pass
+        if status == 429:
+            return self._min_rl_wait * 2.0 ** (attempt - 1)
+        return None  # a 403 without rate-limit signs is a permission problem
+
+    def _observe_rate_limit(self, headers: Mapping[str, str]) -> None:
+        remaining, reset = headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset")
+        if remaining is None or reset is None:
+            return
+        try:
+            self.stats.rate_limit(headers.get("x-ratelimit-resource", "core"), float(remaining),
+                                  float(reset))
+        except ValueError:
+            return
+
+    async def _wait_turn(self) -> None:
+        delay = self._not_before - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def _sleep_backoff(self, attempt: int) -> None:
+        base = self._backoff * 2.0 ** (attempt - 1)
+        await asyncio.sleep(base * (0.5 + random.random() / 2))  # noqa: S311 (jitter)
+
+
+def next_link(header: str) -> str | None:
+    """The ``rel="next"`` URL of a GitHub ``Link`` header."""
+    for url, rel in _LINK.findall(header):
+        if "next" in rel.split():
+            return str(url)
+    return None

@@ -1,0 +1,315 @@
+"""The metric table: every metric the exporter can emit, declared once.
+
+The collector, the report aggregation and the generated ``docs/metrics.md`` all read this
+module, so a metric's name, help text, labels and the API field it comes from cannot drift
+apart. Scope labels (``scope_type``, ``scope``) are implied for every scope metric and not
+listed in ``labels``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+PREFIX = "github_copilot_"
+SCOPE_LABELS = ("scope_type", "scope")
+
+Group = Literal["reports", "reports_users", "legacy", "seats", "status"]
+Kind = Literal["gauge", "counter", "info"]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One exported metric family."""
+
+    name: str
+    help: str
+    labels: tuple[str, ...] = ()
+    group: Group = "reports"
+    kind: Kind = "gauge"
+    scoped: bool = True
+    source_field: str = ""
+
+    @property
+    def all_labels(self) -> tuple[str, ...]:
+        return (*SCOPE_LABELS, *self.labels) if self.scoped else self.labels
+
+
+DAILY = "Value for the newest complete report day (a daily gauge)."
+
+
+@dataclass(frozen=True)
+class Counter:
+    """One of the seven activity counters of the usage-metrics reports."""
+
+    field: str
+    metric: str
+    what: str
+
+
+COUNTERS: tuple[Counter, ...] = (
+    Counter("user_initiated_interaction_count", "user_initiated_interactions",
+            "Prompts and other interactions users started"),
+    Counter("code_generation_activity_count", "code_generations",
+            "Code suggestions and edits Copilot generated"),
+    Counter("code_acceptance_activity_count", "code_acceptances",
+            "Generated code users accepted"),
+    Counter("loc_suggested_to_add_sum", "lines_suggested_to_add", "Lines Copilot suggested adding"),
+    Counter("loc_suggested_to_delete_sum", "lines_suggested_to_delete",
+            "Lines Copilot suggested deleting"),
+    Counter("loc_added_sum", "lines_added", "Lines added from accepted Copilot code"),
+    Counter("loc_deleted_sum", "lines_deleted", "Lines deleted by accepted Copilot edits"),
+)
+COUNTER_BY_FIELD = {c.field: c for c in COUNTERS}
+_SIX = tuple(c.field for c in COUNTERS if c.field != "user_initiated_interaction_count")
+_SEVEN = tuple(c.field for c in COUNTERS)
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A ``totals_by_*`` array: which keys become labels and which counters it carries."""
+
+    array: str
+    suffix: str
+    keys: tuple[tuple[str, str], ...]  # (API field, label name)
+    counters: tuple[str, ...]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(label for _, label in self.keys)
+
+    def metric(self, counter: Counter) -> str:
+        return f"{PREFIX}{counter.metric}{self.suffix}"
+
+
+BREAKDOWNS: tuple[Breakdown, ...] = (
+    Breakdown("totals_by_ide", "_by_editor", (("ide", "editor"),), _SEVEN),
+    Breakdown("totals_by_feature", "_by_feature", (("feature", "feature"),), _SEVEN),
+    Breakdown("totals_by_language_feature", "_by_language_feature",
+              (("language", "language"), ("feature", "feature")), _SIX),
+    Breakdown("totals_by_language_model", "_by_language_model",
+              (("language", "language"), ("model", "model")), _SIX),
+    Breakdown("totals_by_model_feature", "_by_model_feature",
+              (("model", "model"), ("feature", "feature")), _SEVEN),
+)
+
+# Entity user counts: (API field, metric name, help).
+USER_COUNTS: tuple[tuple[str, str, str], ...] = (
+    ("daily_active_users", "daily_active_users", "Users active on the report day"),
+    ("weekly_active_users", "weekly_active_users",
+     "Users active in the 7 days up to the report day"),
+    ("monthly_active_users", "monthly_active_users",
+     "Users active in the 28 days up to the report day"),
+    ("monthly_active_chat_users", "monthly_active_chat_users",
+     "Users who used chat in the 28 days up to the report day"),
+    ("monthly_active_agent_users", "monthly_active_agent_users",
+     "Users who used agent mode in the 28 days up to the report day"),
+)
+# daily_active_cli_users: "field absent means 0" (METRICS.md), so it is handled apart.
+CLI_USERS_FIELD = "daily_active_cli_users"
+CODE_REVIEW_WINDOWS = ("daily", "weekly", "monthly")
+CODE_REVIEW_ENGAGEMENTS = ("active", "passive")
+
+# totals_by_cli: (path in the object, metric name, help).
+CLI_FIELDS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (("session_count",), "cli_sessions", "Copilot CLI sessions"),
+    (("request_count",), "cli_requests", "Copilot CLI requests"),
+    (("prompt_count",), "cli_prompts", "Copilot CLI prompts"),
+    (("token_usage", "output_tokens_sum"), "cli_output_tokens", "Copilot CLI output tokens"),
+    (("token_usage", "prompt_tokens_sum"), "cli_prompt_tokens", "Copilot CLI prompt tokens"),
+)
+
+# pull_requests: (field, metric name, help).
+PR_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("total_created", "pull_requests_created", "Pull requests created"),
+    ("total_reviewed", "pull_requests_reviewed", "Pull requests reviewed"),
+    ("total_merged", "pull_requests_merged", "Pull requests merged"),
+    ("total_created_by_copilot", "pull_requests_created_by_copilot",
+     "Pull requests created by Copilot"),
+    ("total_reviewed_by_copilot", "pull_requests_reviewed_by_copilot",
+     "Pull requests reviewed by Copilot"),
+    ("total_merged_created_by_copilot", "pull_requests_merged_created_by_copilot",
+     "Merged pull requests that Copilot created"),
+    ("total_merged_reviewed_by_copilot", "pull_requests_merged_reviewed_by_copilot",
+     "Merged pull requests that Copilot reviewed"),
+    ("total_suggestions", "pull_request_suggestions", "Review suggestions on pull requests"),
+    ("total_applied_suggestions", "pull_request_applied_suggestions",
+     "Review suggestions applied on pull requests"),
+    ("total_copilot_suggestions", "pull_request_copilot_suggestions",
+     "Copilot review suggestions on pull requests"),
+    ("total_copilot_applied_suggestions", "pull_request_copilot_applied_suggestions",
+     "Copilot review suggestions applied on pull requests"),
+)
+PR_BY_COMMENT_TYPE: tuple[tuple[str, str], ...] = (
+    ("total_copilot_suggestions", "pull_request_copilot_suggestions_by_comment_type"),
+    ("total_copilot_applied_suggestions",
+     "pull_request_copilot_applied_suggestions_by_comment_type"),
+)
+PR_MEDIANS: tuple[tuple[str, str], ...] = (
+    ("median_minutes_to_merge", "any"),
+    ("median_minutes_to_merge_copilot_authored", "copilot_authored"),
+    ("median_minutes_to_merge_copilot_reviewed", "copilot_reviewed"),
+)
+PR_MEDIAN_METRIC = f"{PREFIX}pull_requests_median_time_to_merge_seconds"
+
+# Per-user flags (users-1-day) counted as distinct users for teams and entities.
+USER_FLAGS: tuple[tuple[str, str, str], ...] = (
+    ("used_chat", "daily_active_chat_users", "Users who used chat on the report day"),
+    ("used_agent", "daily_active_agent_users", "Users who used agent mode on the report day"),
+    ("used_cli", CLI_USERS_FIELD, "Users who used the Copilot CLI on the report day"),
+)
+CODE_REVIEW_FLAGS: tuple[tuple[str, str], ...] = (
+    ("used_copilot_code_review_active", "active"),
+    ("used_copilot_code_review_passive", "passive"),
+)
+AI_CREDITS_METRIC = f"{PREFIX}ai_credits_used"
+CODE_REVIEW_METRIC = f"{PREFIX}code_review_users"
+
+
+def _reports_specs() -> list[MetricSpec]:
+    specs: list[MetricSpec] = []
+    for field, metric, what in USER_COUNTS:
+        specs.append(MetricSpec(PREFIX + metric, f"{what}. {DAILY}", source_field=field))
+    for field, metric, what in USER_FLAGS:
+        if metric == CLI_USERS_FIELD:
+            what = "Users who used the Copilot CLI on the report day (absent field means 0)"
+            field = f"{CLI_USERS_FIELD} (teams: used_cli)"
+        specs.append(MetricSpec(PREFIX + metric, f"{what}. {DAILY}", source_field=field))
+    specs.append(MetricSpec(
+        CODE_REVIEW_METRIC,
+        "Users of Copilot code review in the window ending on the report day, by engagement "
+        f"(active: requested it; passive: received it). {DAILY}",
+        ("window", "engagement"),
+        source_field="{window}_{engagement}_copilot_code_review_users",
+    ))
+    for counter in COUNTERS:
+        specs.append(MetricSpec(PREFIX + counter.metric, f"{counter.what}. {DAILY}",
+                                source_field=counter.field))
+    for breakdown in BREAKDOWNS:
+        for field in breakdown.counters:
+            counter = COUNTER_BY_FIELD[field]
+            dims = " and ".join(breakdown.labels)
+            specs.append(MetricSpec(
+                breakdown.metric(counter), f"{counter.what}, by {dims}. {DAILY}",
+                breakdown.labels, source_field=f"{breakdown.array}[].{field}",
+            ))
+    for path, metric, what in CLI_FIELDS:
+        specs.append(MetricSpec(PREFIX + metric, f"{what}. {DAILY}",
+                                source_field="totals_by_cli." + ".".join(path)))
+    for field, metric, what in PR_FIELDS:
+        specs.append(MetricSpec(PREFIX + metric, f"{what}. {DAILY}",
+                                source_field=f"pull_requests.{field}"))
+    for field, metric in PR_BY_COMMENT_TYPE:
+        specs.append(MetricSpec(
+            PREFIX + metric, f"Copilot review suggestions by comment type. {DAILY}",
+            ("comment_type",),
+            source_field=f"pull_requests.copilot_suggestions_by_comment_type[].{field}",
+        ))
+    specs.append(MetricSpec(
+        PR_MEDIAN_METRIC,
+        "Median time from creation to merge of pull requests merged on the report day, by "
+        f"Copilot involvement. {DAILY}",
+        ("author",), source_field="pull_requests.median_minutes_to_merge* (minutes x 60)",
+    ))
+    specs.append(MetricSpec(AI_CREDITS_METRIC, f"AI credits used (sum over users). {DAILY}",
+                            source_field="users-1-day ai_credits_used"))
+    return specs
+
+
+def _status_specs() -> list[MetricSpec]:
+    def status(name: str, help_: str, labels: tuple[str, ...] = (), kind: Kind = "gauge",
+               scoped: bool = True) -> MetricSpec:
+        return MetricSpec(PREFIX + name, help_, labels, "status", kind, scoped)
+
+    return [
+        status("up", "1 when the last refresh of this scope succeeded, else 0."),
+        status("report_day_timestamp_seconds",
+               "00:00 UTC of the report day the exported values describe."),
+        status("last_success_timestamp_seconds", "When this scope last refreshed successfully."),
+        status("last_failure_timestamp_seconds", "When a refresh of this scope last failed."),
+        status("refresh_duration_seconds", "How long the last refresh of this scope took."),
+        status("scope_failure",
+               "1 while the last refresh of this scope failed; reason says why (absent when up).",
+               ("reason",)),
+        status("api_requests_total", "GitHub API requests made, by endpoint and HTTP status.",
+               ("endpoint", "code"), "counter", scoped=False),
+        status("api_request_failures_total",
+               "GitHub API requests that failed, by endpoint and reason.",
+               ("endpoint", "reason"), "counter", scoped=False),
+        status("rate_limit_remaining", "Requests left in the current GitHub rate-limit window.",
+               ("resource",), scoped=False),
+        status("rate_limit_reset_timestamp_seconds",
+               "When the current GitHub rate-limit window resets.", ("resource",), scoped=False),
+        status("refreshes_total", "Refresh runs, by result.", ("result",), "counter",
+               scoped=False),
+        status("exporter_build_info", "Build information; always 1.", ("version",), "info",
+               scoped=False),
+    ]
+
+
+REPORT_SPECS: tuple[MetricSpec, ...] = tuple(_reports_specs())
+STATUS_SPECS: tuple[MetricSpec, ...] = tuple(_status_specs())
+
+
+
+
+def _legacy_specs() -> list[MetricSpec]:
+    def legacy(name: str, help_: str, labels: tuple[str, ...] = ()) -> MetricSpec:
+        return MetricSpec(PREFIX + name, f"{help_}. {DAILY}", labels, "legacy")
+
+    engaged = "Users engaged with"
+    return [
+        legacy("active_users", "Users with any Copilot activity (legacy total_active_users)"),
+        legacy("engaged_users", "Users engaged with any Copilot feature (legacy)"),
+        legacy("ide_code_completions_engaged_users", f"{engaged} IDE code completions"),
+        legacy("ide_code_completions_engaged_users_by_language",
+               f"{engaged} IDE code completions, by language", ("language",)),
+        legacy("ide_code_completions_engaged_users_by_editor",
+               f"{engaged} IDE code completions, by editor", ("editor",)),
+        legacy("ide_code_completions_engaged_users_by_editor_model",
+               f"{engaged} IDE code completions, by editor and model", ("editor", "model")),
+        legacy("ide_code_completions_engaged_users_by_editor_model_language",
+               f"{engaged} IDE code completions, by editor, model and language",
+               ("editor", "model", "language")),
+        legacy("ide_code_suggestions", "IDE code suggestions shown",
+               ("editor", "model", "language")),
+        legacy("ide_code_acceptances", "IDE code suggestions accepted",
+               ("editor", "model", "language")),
+        legacy("ide_code_lines_suggested", "Lines of IDE code suggested",
+               ("editor", "model", "language")),
+        legacy("ide_code_lines_accepted", "Lines of IDE code accepted",
+               ("editor", "model", "language")),
+        legacy("ide_chat_engaged_users", f"{engaged} IDE chat"),
+        legacy("ide_chat_engaged_users_by_editor", f"{engaged} IDE chat, by editor", ("editor",)),
+        legacy("ide_chat_engaged_users_by_editor_model", f"{engaged} IDE chat, by editor and model",
+               ("editor", "model")),
+        legacy("ide_chats", "IDE chat conversations", ("editor", "model")),
+        legacy("ide_chat_insertion_events", "IDE chat code insertions", ("editor", "model")),
+        legacy("ide_chat_copy_events", "IDE chat code copies", ("editor", "model")),
+        legacy("dotcom_chat_engaged_users", f"{engaged} Copilot chat on github.com"),
+        legacy("dotcom_chat_engaged_users_by_model",
+               f"{engaged} Copilot chat on github.com, by model", ("model",)),
+        legacy("dotcom_chats", "Copilot chats on github.com", ("model",)),
+        legacy("dotcom_pull_requests_engaged_users", f"{engaged} Copilot pull request summaries"),
+        legacy("dotcom_pull_requests_engaged_users_by_repository",
+               f"{engaged} Copilot pull request summaries, by repository", ("repository",)),
+        legacy("dotcom_pull_requests_engaged_users_by_repository_model",
+               f"{engaged} Copilot pull request summaries, by repository and model",
+               ("repository", "model")),
+        legacy("dotcom_pull_request_summaries", "Pull request summaries Copilot created",
+               ("repository", "model")),
+        MetricSpec(PREFIX + "model_info", "Models seen in the legacy report; always 1.",
+                   ("model", "is_custom_model", "custom_model_training_date"), "legacy", "info"),
+    ]
+
+
+LEGACY_SPECS: tuple[MetricSpec, ...] = tuple(_legacy_specs())
+
+
+def all_specs() -> tuple[MetricSpec, ...]:
+    """Every metric, in the order the collector renders and the docs list them."""
+    return (*STATUS_SPECS, *REPORT_SPECS, *LEGACY_SPECS)
+
+
+def spec_index() -> dict[str, MetricSpec]:
+    return {spec.name: spec for spec in all_specs()}

@@ -1,0 +1,112 @@
+"""One refresh: ask every source for its scopes, then build and swap in a new snapshot.
+
+A scope that fails keeps its last good values (``up`` drops to 0, ``last_success`` stays);
+the others carry on. Each failure is logged once when it starts or changes, not every hour.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Protocol
+
+from exporter.config import Config, Scope
+from exporter.reports import Outcome, ScopeFailure, ScopeResult
+from exporter.snapshot import ScopeState, Snapshot, SnapshotHolder
+
+log = logging.getLogger(__name__)
+
+ADVICE = {
+    "unauthorized": "the token is invalid or expired: renew it",
+    "forbidden": "the token lacks the permission, or the 'Copilot usage metrics' policy is "
+                 "disabled: see the README's token permissions table",
+    "policy_disabled": "enable the Copilot metrics API policy for this org/enterprise",
+    "endpoint_closed": "GitHub closed the legacy /copilot/metrics API on 2026-04-02: "
+                       "switch this scope to 'source: reports'",
+    "rate_limited": "GitHub rate limit reached: lower the refresh frequency or use a "
+                    "GitHub App token",
+    "team_not_found": "fix the team slug in the config",
+}
+
+
+class Source(Protocol):
+    async def refresh(self, scopes: list[Scope]) -> dict[Scope, Outcome]: ...
+
+
+def _belongs(state_scope: Scope, configured: Scope) -> bool:
+    """A concrete team found by a ``team: "*"`` scope belongs to that wildcard."""
+    if configured.is_wildcard:
+        return (state_scope.type == configured.type and state_scope.owner == configured.owner
+                and state_scope.is_team and state_scope.source == configured.source)
+    return state_scope == configured
+
+
+class Refresher:
+    """Runs refreshes; holds the sources (and their caches) between runs."""
+
+    def __init__(self, config: Config, sources: Mapping[str, Source],
+                 holder: SnapshotHolder) -> None:
+        self.config = config
+        self.sources = sources
+        self.holder = holder
+        self.runs: dict[str, int] = {"success": 0, "partial": 0, "failure": 0}
+
+    async def refresh(self) -> Snapshot:
+        started = time.time()
+        by_source: dict[str, list[Scope]] = {}
+        for scope in self.config.scopes:
+            by_source.setdefault(scope.source, []).append(scope)
+        outcomes: dict[Scope, Outcome] = {}
+        for name, scopes in by_source.items():
+            try:
+                outcomes.update(await self.sources[name].refresh(scopes))
+            except Exception as exc:  # a bug must not stop the exporter: fail those scopes
+                log.exception("refresh of the %s source crashed", name)
+                outcomes.update({s: ScopeFailure("internal_error", repr(exc)) for s in scopes})
+        duration = time.time() - started
+        snapshot = self._build(outcomes, time.time(), duration)
+        self.holder.swap(snapshot)
+        failed = sum(1 for s in snapshot.scopes if not s.up)
+        result = "success" if not failed else "failure" if failed == len(snapshot.scopes) \
+            else "partial"
+        self.runs[result] += 1
+        log.info("refresh finished", extra={
+            "duration_seconds": round(duration, 3), "scopes": len(snapshot.scopes),
+            "failed": failed})
+        return self.holder.current
+
+    def _build(self, outcomes: Mapping[Scope, Outcome], now: float,
+               duration: float) -> Snapshot:
+        previous = {state.scope: state for state in self.holder.current.scopes}
+        states: dict[Scope, ScopeState] = {}
+        for scope, outcome in outcomes.items():
+            configured = next((c for c in self.config.scopes if _belongs(scope, c)), scope)
+            if isinstance(outcome, ScopeResult):
+                base = previous.get(scope, ScopeState(scope))
+                states[scope] = base.succeeded(outcome.values, outcome.day, now, duration)
+                if not base.up and base.reason:
+                    log.info("scope recovered", extra=_scope_fields(scope))
+                continue
+            # A failed wildcard fails every team it found before; with none yet, it stands alone.
+            targets = [s for s in previous if _belongs(s, configured)] if scope.is_wildcard \
+                else [scope]
+            for target in targets or [scope]:
+                base = previous.get(target, ScopeState(target))
+                if base.reason != outcome.reason or base.up or base.error is None:
+                    advice = ADVICE.get(outcome.reason)
+                    log.warning("%s%s", outcome.message, f" ({advice})" if advice else "",
+                                extra={**_scope_fields(target), "reason": outcome.reason})
+                states[target] = base.failed(outcome.reason, outcome.message, now, duration)
+        return Snapshot(tuple(sorted(states.values(), key=_order)), now, ready=True)
+
+
+def _scope_fields(scope: Scope) -> dict[str, str]:
+    return {"scope_type": scope.type, "scope": scope.name}
+
+
+_TYPE_ORDER = {"enterprise": 0, "enterprise_team": 1, "organization": 2, "team": 3}
+
+
+def _order(state: ScopeState) -> tuple[int, str]:
+    return _TYPE_ORDER[state.scope.type], state.scope.name

@@ -1,0 +1,336 @@
+"""The usage-metrics reports source: newest complete day per owner, teams by join.
+
+Per owner (an enterprise or an organization) and refresh: the entity 1-day report when an
+entity scope is configured, and the users-1-day × user-teams-1-day join when a team scope
+is (fetched once per owner however many of its teams are configured). Parsed results are
+cached by day: once day D is in, later refreshes only ask whether D+1 exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import Any, Protocol
+
+from exporter import aggregate
+from exporter.aggregate import UsageAccumulator, Values
+from exporter.config import Scope
+from exporter.github import ApiError, GitHubClient
+from exporter.parse import Record, ReportParseError, StreamParser
+
+log = logging.getLogger(__name__)
+
+ENTITY_KIND = {"enterprises": "enterprise-1-day", "orgs": "organization-1-day"}
+USERS_KIND = "users-1-day"
+TEAMS_KIND = "user-teams-1-day"
+_RETRYABLE = frozenset({"link_expired", "network", "timeout"})
+_OWNER_PARAM = {"enterprises": "{enterprise}", "orgs": "{org}"}
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+@dataclass(frozen=True)
+class ScopeResult:
+    values: Values
+    day: date | None
+
+
+@dataclass(frozen=True)
+class ScopeFailure:
+    reason: str
+    message: str
+
+
+Outcome = ScopeResult | ScopeFailure
+
+
+class Sink(Protocol):
+    def add(self, record: Record) -> None: ...
+
+
+@dataclass
+class _EntitySink:
+    day: date
+    record: Record | None = None
+    count: int = 0
+
+    def add(self, record: Record) -> None:
+        self.count += 1
+        record_day = record.get("day")
+        if record_day in (None, self.day.isoformat()) and self.record is None:
+            self.record = record
+
+
+@dataclass
+class _MembersSink:
+    """user-teams rows -> members per team slug (only the teams asked for, or all)."""
+
+    wanted: frozenset[str] | None
+    day: str
+    members: dict[str, set[object]] = field(default_factory=dict)
+    teams_of: dict[object, list[str]] = field(default_factory=dict)
+
+    def add(self, record: Record) -> None:
+        if record.get("day", self.day) != self.day:
+            return
+        slug = aggregate.label(record.get("slug"))
+        user = _user_key(record)
+        if not slug or user is None:
+            return
+        if self.wanted is not None and slug not in self.wanted:
+            return
+        members = self.members.setdefault(slug, set())
+        if user not in members:
+            members.add(user)
+            self.teams_of.setdefault(user, []).append(slug)
+
+
+@dataclass
+class _UsersSink:
+    """users-1-day rows, each flattened once and added to every team of that user."""
+
+    teams_of: Mapping[object, list[str]]
+    day: str
+    entity: bool
+    teams: dict[str, UsageAccumulator] = field(default_factory=dict)
+    owner: UsageAccumulator = field(default_factory=UsageAccumulator)
+
+    def add(self, record: Record) -> None:
+        if record.get("day", self.day) != self.day:
+            return
+        user = _user_key(record)
+        if user is None:
+            return
+        slugs = self.teams_of.get(user, ())
+        if not slugs and not self.entity:
+            return
+        flat = aggregate.flatten_activity(record)
+        for slug in slugs:
+            acc = self.teams.get(slug)
+            if acc is None:
+                acc = self.teams[slug] = UsageAccumulator()
+            acc.add(user, record, flat)
+        if self.entity:
+            self.owner.add(user, record, flat)
+
+
+def _user_key(record: Mapping[str, Any]) -> object:
+    user = record.get("user_id")
+    if isinstance(user, int | str) and not isinstance(user, bool):
+        return user
+    login = record.get("user_login")
+    return f"login:{login}" if isinstance(login, str) and login else None
+
+
+@dataclass(frozen=True)
+class _Entity:
+    day: date
+    values: Values
+
+
+@dataclass(frozen=True)
+class _Teams:
+    day: date
+    teams: Mapping[str, Values]
+    owner_users: Values | None
+    wanted: frozenset[str] | None
+
+
+class ReportsSource:
+    """Fetches and caches the reports for a set of scopes; one instance per exporter."""
+
+    def __init__(self, client: GitHubClient, today: Callable[[], date] = utc_today) -> None:
+        self._client = client
+        self._today = today
+        self._entities: dict[str, _Entity] = {}
+        self._teams: dict[str, _Teams] = {}
+
+    async def refresh(self, scopes: Iterable[Scope]) -> dict[Scope, Outcome]:
+        """Outcome per scope; a wildcard team scope yields one entry per team it found."""
+        by_owner: dict[str, list[Scope]] = {}
+        for scope in scopes:
+            by_owner.setdefault(scope.owner_path, []).append(scope)
+        results = await asyncio.gather(*(self._owner(path, owned)
+                                         for path, owned in by_owner.items()))
+        outcomes: dict[Scope, Outcome] = {}
+        for result in results:
+            outcomes.update(result)
+        return outcomes
+
+    async def _owner(self, owner_path: str, scopes: list[Scope]) -> dict[Scope, Outcome]:
+        entity_scopes = [s for s in scopes if not s.is_team]
+        team_scopes = [s for s in scopes if s.is_team]
+        tasks: list[asyncio.Task[Any]] = []
+        async with asyncio.TaskGroup() as group:
+            if entity_scopes:
+                tasks.append(group.create_task(self._guard(self._entity(owner_path))))
+            if team_scopes:
+                tasks.append(group.create_task(self._guard(
+                    self._team_join(owner_path, team_scopes, entity=bool(entity_scopes)))))
+        outcomes: dict[Scope, Outcome] = {}
+        entity: _Entity | ScopeFailure | None = tasks[0].result() if entity_scopes else None
+        teams: _Teams | ScopeFailure | None = tasks[-1].result() if team_scopes else None
+        for scope in entity_scopes:
+            outcomes[scope] = self._entity_outcome(entity, teams)
+        for scope in team_scopes:
+            outcomes.update(self._team_outcomes(scope, teams))
+        return outcomes
+
+    @staticmethod
+    def _entity_outcome(entity: _Entity | ScopeFailure | None,
+                        teams: _Teams | ScopeFailure | None) -> Outcome:
+        if isinstance(entity, ScopeFailure) or entity is None:
+            return entity or ScopeFailure("no_data", "no entity report")
+        values = entity.values
+        if isinstance(teams, _Teams) and teams.owner_users is not None \
+                and teams.day == entity.day:
+            values = aggregate.merge_entity_and_users(entity.values, teams.owner_users)
+        return ScopeResult(values, entity.day)
+
+    @staticmethod
+    def _team_outcomes(scope: Scope, teams: _Teams | ScopeFailure | None) -> dict[Scope, Outcome]:
+        if isinstance(teams, ScopeFailure) or teams is None:
+            return {scope: teams or ScopeFailure("no_data", "no team report")}
+        if scope.is_wildcard:
+            return {scope.with_team(slug): ScopeResult(values, teams.day)
+                    for slug, values in sorted(teams.teams.items())}
+        assert scope.team is not None
+        values = teams.teams.get(scope.team)
+        if values is None:
+            return {scope: ScopeFailure(
+                "team_not_found",
+                f"team {scope.team!r} is not in the user-teams report of {teams.day}: check the "
+                "slug (GitHub leaves out teams with fewer than 5 seated members)")}
+        return {scope: ScopeResult(values, teams.day)}
+
+    @staticmethod
+    async def _guard(work: Any) -> Any:
+        try:
+            return await work
+        except ApiError as exc:
+            return ScopeFailure(exc.reason, str(exc))
+        except ReportParseError as exc:
+            return ScopeFailure("invalid_response", f"report file unreadable: {exc}")
+
+    # -- fetching -------------------------------------------------------------------------
+
+    def _candidates(self, have: date | None) -> list[date]:
+        """Yesterday, then the day before (data lands within two full UTC days)."""
+        yesterday = self._today() - timedelta(days=1)
+        days = [yesterday, yesterday - timedelta(days=1)]
+        return [d for d in days if have is None or d > have]
+
+    def _endpoint(self, owner_path: str, kind: str) -> tuple[str, str]:
+        """(metric label template, request path) of a report endpoint."""
+        root = owner_path.split("/", 1)[0]
+        template = f"/{root}/{_OWNER_PARAM[root]}/copilot/metrics/reports/{kind}"
+        return template, f"/{owner_path}/copilot/metrics/reports/{kind}"
+
+    async def links(self, owner_path: str, kind: str, day: date) -> list[str] | None:
+        """The signed download links of one report day; None when it is not there (204/404)."""
+        template, path = self._endpoint(owner_path, kind)
+        response = await self._client.get(template, path, {"day": day.isoformat()},
+                                          ok=(200, 204, 404))
+        if response.status in (204, 404):
+            return None
+        try:
+            body = response.json()
+            links = body["download_links"]
+        except (ValueError, KeyError, TypeError):
+            self._client.stats.failure(template, "invalid_response")
+            raise ApiError("invalid_response", f"{template}: answer has no download_links",
+                           response.status, template) from None
+        if not isinstance(links, list) or not all(isinstance(u, str) for u in links):
+            raise ApiError("invalid_response", f"{template}: download_links is not a list of "
+                           "URLs", response.status, template)
+        return links
+
+    async def read(self, owner_path: str, kind: str, day: date, links: list[str],
+                   make_sink: Callable[[], Sink]) -> Sink:
+        """Download every part into a fresh sink; once, on an expired link or a broken
+        transfer, ask for fresh links and start over."""
+        for attempt in (1, 2):
+            sink = make_sink()
+            parser = StreamParser()
+            try:
+                for url in links:
+                    async for chunk in self._client.download(url):
+                        for record in parser.feed(chunk):
+                            sink.add(record)
+                for record in parser.close():
+                    sink.add(record)
+                return sink
+            except ApiError as exc:
+                if attempt == 2 or exc.reason not in _RETRYABLE:
+                    raise
+                log.info("download failed; asking for fresh links",
+                         extra={"report": kind, "owner": owner_path, "reason": exc.reason})
+                fresh = await self.links(owner_path, kind, day)
+                if fresh is None:
+                    raise ApiError("not_found", f"{kind} for {day} vanished") from None
+                links = fresh
+            except ReportParseError:
+                self._client.stats.failure("report_download", "invalid_response")
+                raise
+        raise AssertionError("unreachable")
+
+    async def _entity(self, owner_path: str) -> _Entity:
+        kind = ENTITY_KIND[owner_path.split("/", 1)[0]]
+        cached = self._entities.get(owner_path)
+        for day in self._candidates(cached.day if cached else None):
+            links = await self.links(owner_path, kind, day)
+            if links is None:
+                continue
+            sink = await self.read(owner_path, kind, day, links, partial(_EntitySink, day))
+            assert isinstance(sink, _EntitySink)
+            if sink.record is None:
+                raise ApiError("invalid_response", f"{kind} for {day} holds no record of that "
+                               f"day ({sink.count} records)")
+            cached = _Entity(day, aggregate.entity_values(sink.record))
+            self._entities[owner_path] = cached
+            break
+        if cached is None:
+            raise ApiError("no_data", f"no {kind} report for {self._candidates(None)[0]} or the "
+                           "day before yet")
+        return cached
+
+    async def _team_join(self, owner_path: str, scopes: list[Scope], *, entity: bool) -> _Teams:
+        wanted = None if any(s.is_wildcard for s in scopes) else frozenset(
+            s.team for s in scopes if s.team)
+        cached = self._teams.get(owner_path)
+        if cached is not None and (cached.wanted != wanted
+                                   or (entity and cached.owner_users is None)):
+            cached = None
+        for day in self._candidates(cached.day if cached else None):
+            team_links, user_links = await asyncio.gather(
+                self.links(owner_path, TEAMS_KIND, day), self.links(owner_path, USERS_KIND, day))
+            if team_links is None or user_links is None:
+                continue
+            cached = await self._join(owner_path, day, team_links, user_links, wanted, entity)
+            self._teams[owner_path] = cached
+            break
+        if cached is None:
+            raise ApiError("no_data", f"no {USERS_KIND} and {TEAMS_KIND} reports for "
+                           f"{self._candidates(None)[0]} or the day before yet")
+        return cached
+
+    async def _join(self, owner_path: str, day: date, team_links: list[str],
+                    user_links: list[str], wanted: frozenset[str] | None,
+                    entity: bool) -> _Teams:
+        """user-teams first (small), then users-1-day streamed into per-team sums."""
+        iso = day.isoformat()
+        members = await self.read(owner_path, TEAMS_KIND, day, team_links,
+                                  lambda: _MembersSink(wanted, iso))
+        assert isinstance(members, _MembersSink)
+        users = await self.read(owner_path, USERS_KIND, day, user_links,
+                                lambda: _UsersSink(members.teams_of, iso, entity))
+        assert isinstance(users, _UsersSink)
+        teams = {slug: users.teams.get(slug, UsageAccumulator()).result()
+                 for slug in members.members}
+        return _Teams(day, teams, users.owner.result() if entity else None, wanted)

@@ -1,0 +1,71 @@
+"""The snapshot: everything ``/metrics`` shows, built whole by a refresh and swapped in.
+
+Scrapes only read the current snapshot; a refresh builds a new one and replaces the
+reference in one assignment, so a scrape never sees a half-updated state and needs no lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from exporter.aggregate import Values
+from exporter.config import Scope
+
+
+@dataclass(frozen=True)
+class ScopeState:
+    """One scope's last good values and the outcome of its last refresh."""
+
+    scope: Scope
+    up: bool = False
+    values: Values = field(default_factory=dict)
+    report_day: date | None = None
+    last_success: float | None = None
+    last_failure: float | None = None
+    error: str | None = None
+    reason: str | None = None
+    duration: float | None = None
+
+    def succeeded(self, values: Values, report_day: date | None, now: float,
+                  duration: float) -> ScopeState:
+        return replace(self, up=True, values=values, report_day=report_day, last_success=now,
+                       error=None, reason=None, duration=duration)
+
+    def failed(self, reason: str, error: str, now: float, duration: float) -> ScopeState:
+        """Keep the last good values; only the status changes."""
+        return replace(self, up=False, last_failure=now, error=error, reason=reason,
+                       duration=duration)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    scopes: tuple[ScopeState, ...] = ()
+    created: float = field(default_factory=time.time)
+    generation: int = 0
+    ready: bool = False
+
+    def state(self, scope: Scope) -> ScopeState | None:
+        for state in self.scopes:
+            if state.scope == scope:
+                return state
+        return None
+
+
+class SnapshotHolder:
+    """The one mutable reference to the current snapshot; swap is atomic."""
+
+    def __init__(self, snapshot: Snapshot | None = None) -> None:
+        self._snapshot = snapshot or Snapshot()
+        self._lock = threading.Lock()
+        self._listeners: list[object] = []
+
+    @property
+    def current(self) -> Snapshot:
+        return self._snapshot
+
+    def swap(self, snapshot: Snapshot) -> None:
+        with self._lock:  # only writers take it: generations stay ordered
+            self._snapshot = replace(snapshot, generation=self._snapshot.generation + 1)
