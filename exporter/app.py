@@ -24,6 +24,7 @@ from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
+from exporter import state
 from exporter.collector import SnapshotCollector, StatusCollector
 from exporter.config import Config
 from exporter.github import ApiStats, GitHubClient, TokenProvider
@@ -32,6 +33,7 @@ from exporter.refresh import Refresher, Source
 from exporter.reports import ReportsSource
 from exporter.server import ExporterHTTPServer, Exposition
 from exporter.snapshot import SnapshotHolder
+from exporter.webconfig import WebConfig
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -80,10 +82,15 @@ class Exporter:
     client_options: dict[str, float] = field(default_factory=dict)
     holder: SnapshotHolder = field(default_factory=SnapshotHolder)
     stats: ApiStats = field(default_factory=ApiStats)
+    web: WebConfig | None = None
 
     def __post_init__(self) -> None:
         gh = self.config.github
         register_secret(gh.token)
+        if self.config.state_file is not None:
+            restored = state.load(self.config.state_file)
+            if restored is not None:
+                self.holder.swap(restored)
         self.loop = LoopThread()
         self.client = GitHubClient(gh.api_url, self._token_provider(), stats=self.stats,
                                    timeout=gh.timeout, concurrency=gh.concurrency,
@@ -99,6 +106,7 @@ class Exporter:
         self.exposition = Exposition(self.holder, self.snapshot_registry, self.live_registry)
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self.server: ExporterHTTPServer | None = None
+        self._stopped = False
         self._server_thread: threading.Thread | None = None
 
     def _token_provider(self) -> TokenProvider:
@@ -116,6 +124,12 @@ class Exporter:
             self.loop.run(self.refresher.refresh())
         except Exception:  # the job must survive anything: the next run tries again
             log.exception("refresh failed unexpectedly")
+            return
+        self.save_state()
+
+    def save_state(self) -> None:
+        if self.config.state_file is not None and self.holder.current.scopes:
+            state.save(self.config.state_file, self.holder.current)
 
     def start(self) -> None:
         schedule = self.config.refresh
@@ -131,7 +145,8 @@ class Exporter:
     def serve(self) -> None:
         """Start only the HTTP server (tests drive refreshes themselves)."""
         self.server = ExporterHTTPServer(self.listen, self.exposition,
-                                         lambda: self.holder.current, self.telemetry_path)
+                                         lambda: self.holder.current, self.telemetry_path,
+                                         self.web)
         self._server_thread = threading.Thread(target=self.server.serve_forever,
                                                name="http", daemon=True)
         self._server_thread.start()
@@ -145,10 +160,25 @@ class Exporter:
         return int(self.server.server_address[1])
 
     def stop(self) -> None:
+        """Stop scheduling, stop serving, save the state; a running refresh is abandoned."""
+        if self._stopped:
+            return
+        self._stopped = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
-        self.loop.run(self.client.aclose())
+        try:
+            self.loop.submit(self._close()).result(timeout=5)
+        except Exception:  # closing is best effort; the process is going away
+            log.debug("closing the HTTP client failed", exc_info=True)
         self.loop.stop()
+        self.save_state()
+
+    async def _close(self) -> None:
+        current = asyncio.current_task()
+        for task in asyncio.all_tasks():
+            if task is not current:
+                task.cancel()
+        await self.client.aclose()

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from exporter import __version__, logs
+from exporter import __version__, logs, webconfig
 from exporter.config import Config, ConfigError, load
 
 log = logging.getLogger("exporter")
@@ -117,7 +117,12 @@ def serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"invalid configuration:\n{exc}", file=sys.stderr)
         return 2
-    exporter = Exporter(config, listen=listen, telemetry_path=args.telemetry_path)
+    try:
+        web = webconfig.load(args.web_config) if args.web_config else None
+    except ConfigError as exc:
+        print(f"invalid web configuration:\n{exc}", file=sys.stderr)
+        return 2
+    exporter = Exporter(config, listen=listen, telemetry_path=args.telemetry_path, web=web)
     try:
         exporter.start()
     except OSError as exc:

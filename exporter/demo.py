@@ -19,15 +19,19 @@ def demo_scopes(store: SimulatedStore, source: Source) -> tuple[Scope, ...]:
     """Every owner of the simulation, each with all of its teams."""
     scopes: list[Scope] = []
     for path in sorted(store.owners()):
-        root, name = path.split("/", 1)
+        root, name, *team = path.split("/")
+        if team:  # legacy team paths (orgs/ORG/team/SLUG) are listed as owners too
+            continue
         enterprise = root == "enterprises"
         entity_type: ScopeType = "enterprise" if enterprise else "organization"
         team_type: ScopeType = "enterprise_team" if enterprise else "team"
         scopes.append(Scope(entity_type, name, None, source))
         if source == "reports":
             scopes.append(Scope(team_type, name, "*", source))
-        else:  # the legacy API has no team listing: name them
-            scopes.extend(Scope(team_type, name, slug, source) for slug in store.teams(path))
+        else:  # the legacy API has no team listing: name them, from the store's team paths
+            prefix = f"{path}/team/"
+            scopes.extend(Scope(team_type, name, owner.removeprefix(prefix), source)
+                          for owner in sorted(store.owners()) if owner.startswith(prefix))
     return tuple(scopes)
 
 

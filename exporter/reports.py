@@ -152,27 +152,34 @@ class ReportsSource:
         self._teams: dict[str, _Teams] = {}
 
     async def refresh(self, scopes: Iterable[Scope]) -> dict[Scope, Outcome]:
-        """Outcome per scope; a wildcard team scope yields one entry per team it found."""
+        """Outcome per scope for the newest day; a wildcard team scope yields one entry per
+        team it found."""
+        return await self.fetch(scopes, None)
+
+    async def fetch(self, scopes: Iterable[Scope], day: date | None) -> dict[Scope, Outcome]:
+        """Outcomes for one given day (backfill; bypasses the cache) or, with None, the
+        newest day."""
         by_owner: dict[str, list[Scope]] = {}
         for scope in scopes:
             by_owner.setdefault(scope.owner_path, []).append(scope)
-        results = await asyncio.gather(*(self._owner(path, owned)
+        results = await asyncio.gather(*(self._owner(path, owned, day)
                                          for path, owned in by_owner.items()))
         outcomes: dict[Scope, Outcome] = {}
         for result in results:
             outcomes.update(result)
         return outcomes
 
-    async def _owner(self, owner_path: str, scopes: list[Scope]) -> dict[Scope, Outcome]:
+    async def _owner(self, owner_path: str, scopes: list[Scope],
+                     day: date | None) -> dict[Scope, Outcome]:
         entity_scopes = [s for s in scopes if not s.is_team]
         team_scopes = [s for s in scopes if s.is_team]
         tasks: list[asyncio.Task[Any]] = []
         async with asyncio.TaskGroup() as group:
             if entity_scopes:
-                tasks.append(group.create_task(self._guard(self._entity(owner_path))))
+                tasks.append(group.create_task(self._guard(self._entity(owner_path, day))))
             if team_scopes:
                 tasks.append(group.create_task(self._guard(
-                    self._team_join(owner_path, team_scopes, entity=bool(entity_scopes)))))
+                    self._team_join(owner_path, team_scopes, day, entity=bool(entity_scopes)))))
         outcomes: dict[Scope, Outcome] = {}
         entity: _Entity | ScopeFailure | None = tasks[0].result() if entity_scopes else None
         teams: _Teams | ScopeFailure | None = tasks[-1].result() if team_scopes else None
@@ -280,10 +287,10 @@ class ReportsSource:
                 raise
         raise AssertionError("unreachable")
 
-    async def _entity(self, owner_path: str) -> _Entity:
+    async def _entity(self, owner_path: str, only: date | None) -> _Entity:
         kind = ENTITY_KIND[owner_path.split("/", 1)[0]]
-        cached = self._entities.get(owner_path)
-        for day in self._candidates(cached.day if cached else None):
+        cached = self._entities.get(owner_path) if only is None else None
+        for day in [only] if only else self._candidates(cached.day if cached else None):
             links = await self.links(owner_path, kind, day)
             if links is None:
                 continue
@@ -293,32 +300,37 @@ class ReportsSource:
                 raise ApiError("invalid_response", f"{kind} for {day} holds no record of that "
                                f"day ({sink.count} records)")
             cached = _Entity(day, aggregate.entity_values(sink.record))
-            self._entities[owner_path] = cached
+            if only is None:
+                self._entities[owner_path] = cached
             break
         if cached is None:
-            raise ApiError("no_data", f"no {kind} report for {self._candidates(None)[0]} or the "
-                           "day before yet")
+            raise ApiError("no_data", f"no {kind} report for {self._missing(only)}")
         return cached
 
-    async def _team_join(self, owner_path: str, scopes: list[Scope], *, entity: bool) -> _Teams:
+    async def _team_join(self, owner_path: str, scopes: list[Scope], only: date | None, *,
+                         entity: bool) -> _Teams:
         wanted = None if any(s.is_wildcard for s in scopes) else frozenset(
             s.team for s in scopes if s.team)
-        cached = self._teams.get(owner_path)
+        cached = self._teams.get(owner_path) if only is None else None
         if cached is not None and (cached.wanted != wanted
                                    or (entity and cached.owner_users is None)):
             cached = None
-        for day in self._candidates(cached.day if cached else None):
+        for day in [only] if only else self._candidates(cached.day if cached else None):
             team_links, user_links = await asyncio.gather(
                 self.links(owner_path, TEAMS_KIND, day), self.links(owner_path, USERS_KIND, day))
             if team_links is None or user_links is None:
                 continue
             cached = await self._join(owner_path, day, team_links, user_links, wanted, entity)
-            self._teams[owner_path] = cached
+            if only is None:
+                self._teams[owner_path] = cached
             break
         if cached is None:
             raise ApiError("no_data", f"no {USERS_KIND} and {TEAMS_KIND} reports for "
-                           f"{self._candidates(None)[0]} or the day before yet")
+                           f"{self._missing(only)}")
         return cached
+
+    def _missing(self, only: date | None) -> str:
+        return str(only) if only else f"{self._candidates(None)[0]} or the day before yet"
 
     async def _join(self, owner_path: str, day: date, team_links: list[str],
                     user_links: list[str], wanted: frozenset[str] | None,

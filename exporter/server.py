@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import html
 import logging
+import socket
 import threading
-import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +25,7 @@ from prometheus_client.openmetrics import exposition as om_format
 from exporter import __version__
 from exporter.logs import redact
 from exporter.snapshot import Snapshot, SnapshotHolder
+from exporter.webconfig import OPEN_PATHS, WebConfig
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         srv = self.server
-        if not srv.authorize(self):
+        if path not in OPEN_PATHS and not srv.web.check(self.headers.get("Authorization")):
+            self._send(401, b"Unauthorized\n", {"Content-Type": "text/plain",
+                                                 "WWW-Authenticate": 'Basic realm="metrics"'})
             return
         if path == srv.telemetry_path:
             openmetrics = wants_openmetrics(self.headers.get("Accept", ""))
@@ -181,13 +184,22 @@ class ExporterHTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], exposition: Exposition,
                  snapshot: Callable[[], Snapshot], telemetry_path: str = "/metrics",
-                 authorize: Callable[[BaseHTTPRequestHandler], bool] | None = None) -> None:
+                 web: WebConfig | None = None) -> None:
         self.exposition = exposition
         self.snapshot = snapshot
         self.telemetry_path = telemetry_path
-        self.authorize = authorize or (lambda _handler: True)
-        self.started = time.time()
+        self.web = web or WebConfig()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, Handler)
+        if self.web.ssl_context is not None:
+            # The handshake happens on first read, in the request's own thread, so a slow
+            # client cannot hold up accept().
+            self.socket = self.web.ssl_context.wrap_socket(
+                self.socket, server_side=True, do_handshake_on_connect=False)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("connection error", extra={"client": str(client_address)}, exc_info=True)
 
 
 def parse_listen_address(value: str) -> tuple[str, int]:
