@@ -81,7 +81,11 @@ class SnapshotCollector(Collector):
                 duration.add_metric(labels, state.duration)
             if not state.up and state.reason:
                 reason.add_metric((*labels, state.reason), 1.0)
-        yield from (f for f in (up, day, success, failure, duration, reason) if f.samples)
+        dropped = _gauge(m.PREFIX + "series_dropped")
+        for breakdown, count in sorted(snapshot.dropped.items()):
+            dropped.add_metric((breakdown,), float(count))
+        yield from (f for f in (up, day, success, failure, duration, reason, dropped)
+                    if f.samples)
 
 
 class StatusCollector(Collector):

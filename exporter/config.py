@@ -94,6 +94,39 @@ class Schedule:
     cron: str | None = None
 
 
+ALL = None  # every breakdown
+# Teams are many: by default they get totals plus editor and feature only.
+TEAM_BREAKDOWNS = frozenset({"editor", "feature"})
+
+
+@dataclass(frozen=True)
+class DimensionRule:
+    """What to keep of one dimension label (``model``, ``language``, ...)."""
+
+    allow: frozenset[str] | None = None
+    deny: frozenset[str] = frozenset()
+    top: int | None = None
+
+    def keeps(self, value: str, ranked: frozenset[str] | None) -> bool:
+        if value in self.deny or (self.allow is not None and value not in self.allow):
+            return False
+        return ranked is None or value in ranked
+
+
+def _default_breakdowns() -> dict[str, frozenset[str] | None]:
+    return {"enterprise": ALL, "organization": ALL, "enterprise_team": TEAM_BREAKDOWNS,
+            "team": TEAM_BREAKDOWNS}
+
+
+@dataclass(frozen=True)
+class Cardinality:
+    """Which breakdowns each scope type exports, per-dimension rules, a series budget."""
+
+    breakdowns: Mapping[str, frozenset[str] | None] = field(default_factory=_default_breakdowns)
+    dimensions: Mapping[str, DimensionRule] = field(default_factory=dict)
+    max_series: int | None = None
+
+
 @dataclass(frozen=True)
 class Config:
     github: GitHubConfig
@@ -102,6 +135,7 @@ class Config:
     refresh: Schedule = Schedule()
     state_file: Path | None = None
     origin: str = "config"
+    cardinality: Cardinality = Cardinality()
 
 
 def parse_duration(value: object) -> float:
@@ -307,6 +341,61 @@ def _schedule(raw: object, env: Mapping[str, str], problems: _Problems) -> Sched
     return Schedule(interval, str(cron) if cron is not None else None)
 
 
+def _cardinality(raw: object, problems: _Problems) -> Cardinality:
+    from exporter.metrics import all_specs
+
+    if raw is None:
+        return Cardinality()
+    if not isinstance(raw, Mapping):
+        problems.add("cardinality", "expected a mapping {breakdowns, dimensions, max_series}")
+        return Cardinality()
+    _unknown_keys(raw, {"breakdowns", "dimensions", "max_series"}, "cardinality", problems)
+    known = sorted({s.breakdown for s in all_specs() if s.breakdown})
+    dims = sorted({label for s in all_specs() if s.breakdown for label in s.labels})
+    breakdowns = _default_breakdowns()
+    raw_breakdowns = raw.get("breakdowns") or {}
+    if not isinstance(raw_breakdowns, Mapping):
+        problems.add("cardinality.breakdowns", "expected a mapping of scope type to a list")
+        raw_breakdowns = {}
+    for scope_type, chosen in raw_breakdowns.items():
+        path = f"cardinality.breakdowns.{scope_type}"
+        if scope_type not in breakdowns:
+            problems.add(path, f"unknown scope type (one of {', '.join(breakdowns)})")
+        elif chosen == "all":
+            breakdowns[scope_type] = ALL
+        elif isinstance(chosen, list):
+            unknown = [b for b in chosen if b not in known]
+            if unknown:
+                problems.add(path, f"unknown breakdowns {unknown} (known: {', '.join(known)})")
+            breakdowns[scope_type] = frozenset(str(b) for b in chosen)
+        else:
+            problems.add(path, "expected 'all' or a list such as [editor, feature] ([] = totals)")
+    rules: dict[str, DimensionRule] = {}
+    raw_dims = raw.get("dimensions") or {}
+    for label, rule in (raw_dims.items() if isinstance(raw_dims, Mapping) else []):
+        path = f"cardinality.dimensions.{label}"
+        if label not in dims:
+            problems.add(path, f"unknown dimension (one of {', '.join(dims)})")
+            continue
+        if not isinstance(rule, Mapping):
+            problems.add(path, "expected {allow: [...], deny: [...], top: N}")
+            continue
+        _unknown_keys(rule, {"allow", "deny", "top"}, path, problems)
+        top = rule.get("top")
+        if top is not None and (not isinstance(top, int) or isinstance(top, bool) or top < 1):
+            problems.add(f"{path}.top", f"expected a whole number >= 1, got {top!r}")
+            top = None
+        allow = rule.get("allow")
+        rules[label] = DimensionRule(
+            frozenset(str(v) for v in allow) if isinstance(allow, list) else None,
+            frozenset(str(v) for v in rule.get("deny") or []), top)
+    max_series = raw.get("max_series")
+    if max_series is not None and (not isinstance(max_series, int) or max_series < 1):
+        problems.add("cardinality.max_series", f"expected a whole number, got {max_series!r}")
+        max_series = None
+    return Cardinality(breakdowns, rules, max_series)
+
+
 def build(raw: object, env: Mapping[str, str], origin: str = "config") -> Config:
     """Validate a parsed YAML document (plus environment) into a :class:`Config`."""
     problems = _Problems()
@@ -314,7 +403,8 @@ def build(raw: object, env: Mapping[str, str], origin: str = "config") -> Config
         raw = {}
     if not isinstance(raw, Mapping):
         raise ConfigError(origin, ["the top level must be a mapping (github:, source:, scopes:)"])
-    _unknown_keys(raw, {"github", "source", "scopes", "refresh", "state_file"}, "", problems)
+    _unknown_keys(raw, {"github", "source", "scopes", "refresh", "state_file", "cardinality"},
+                  "", problems)
     source = _source(env.get("COPILOT_EXPORTER_SOURCE") or raw.get("source", "reports"),
                      "source", problems)
     github = _github(raw.get("github"), env, problems)
@@ -344,9 +434,10 @@ def build(raw: object, env: Mapping[str, str], origin: str = "config") -> Config
     state_file = Path(str(state_raw)) if state_raw else None
     if state_file is not None and not state_file.parent.is_dir():
         problems.add("state_file", f"directory {state_file.parent} does not exist")
+    cardinality = _cardinality(raw.get("cardinality"), problems)
     if problems.lines:
         raise ConfigError(origin, problems.lines)
-    return Config(github, tuple(scopes), source, refresh, state_file, origin)
+    return Config(github, tuple(scopes), source, refresh, state_file, origin, cardinality)
 
 
 def load(path: Path | None, env: Mapping[str, str] | None = None) -> Config:

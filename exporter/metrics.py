@@ -34,6 +34,24 @@ class MetricSpec:
     def all_labels(self) -> tuple[str, ...]:
         return (*SCOPE_LABELS, *self.labels) if self.scoped else self.labels
 
+    @property
+    def breakdown(self) -> str | None:
+        """The breakdown this metric belongs to (``editor``, ``language_model``, ...), the
+        unit of the cardinality controls; None for totals and non-dimension labels."""
+        if not self.labels or self.kind == "info":
+            return None
+        if "_by_" in self.name:
+            return self.name.rsplit("_by_", 1)[1]
+        if self.group == "legacy":
+            return "_".join(self.labels)
+        return None
+
+    @property
+    def summable(self) -> bool:
+        """Whether samples may be added up (into an ``other`` bucket): user counts may not."""
+        return self.kind != "info" and not any(
+            word in self.name for word in ("users", "median", "_info"))
+
 
 DAILY = "Value for the newest complete report day (a daily gauge)."
 
@@ -242,6 +260,9 @@ def _status_specs() -> list[MetricSpec]:
                "When the current GitHub rate-limit window resets.", ("resource",), scoped=False),
         status("refreshes_total", "Refresh runs, by result.", ("result",), "counter",
                scoped=False),
+        status("series_dropped",
+               "Series left out of the last snapshot to stay under cardinality.max_series, "
+               "by breakdown.", ("breakdown",), scoped=False),
         status("exporter_build_info", "Build information; always 1.", ("version",), "info",
                scoped=False),
     ]

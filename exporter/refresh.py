@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping
 from typing import Protocol
 
+from exporter import cardinality
 from exporter.config import Config, Scope
 from exporter.reports import Outcome, ScopeFailure, ScopeResult
 from exporter.snapshot import ScopeState, Snapshot, SnapshotHolder
@@ -51,6 +52,7 @@ class Refresher:
         self.sources = sources
         self.holder = holder
         self.runs: dict[str, int] = {"success": 0, "partial": 0, "failure": 0}
+        self.budget = cardinality.Budget(config.cardinality.max_series)
 
     async def refresh(self) -> Snapshot:
         started = time.time()
@@ -84,7 +86,8 @@ class Refresher:
             configured = next((c for c in self.config.scopes if _belongs(scope, c)), scope)
             if isinstance(outcome, ScopeResult):
                 base = previous.get(scope, ScopeState(scope))
-                states[scope] = base.succeeded(outcome.values, outcome.day, now, duration)
+                values = cardinality.apply(self.config.cardinality, scope.type, outcome.values)
+                states[scope] = base.succeeded(values, outcome.day, now, duration)
                 if not base.up and base.reason:
                     log.info("scope recovered", extra=_scope_fields(scope))
                 continue
@@ -98,7 +101,8 @@ class Refresher:
                     log.warning("%s%s", outcome.message, f" ({advice})" if advice else "",
                                 extra={**_scope_fields(target), "reason": outcome.reason})
                 states[target] = base.failed(outcome.reason, outcome.message, now, duration)
-        return Snapshot(tuple(sorted(states.values(), key=_order)), now, ready=True)
+        kept = self.budget.enforce(sorted(states.values(), key=_order))
+        return Snapshot(tuple(kept), now, ready=True, dropped=dict(self.budget.dropped))
 
 
 def _scope_fields(scope: Scope) -> dict[str, str]:

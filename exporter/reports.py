@@ -80,7 +80,7 @@ class _MembersSink:
         if record.get("day", self.day) != self.day:
             return
         slug = aggregate.label(record.get("slug"))
-        user = _user_key(record)
+        user = user_key(record)
         if not slug or user is None:
             return
         if self.wanted is not None and slug not in self.wanted:
@@ -104,7 +104,7 @@ class _UsersSink:
     def add(self, record: Record) -> None:
         if record.get("day", self.day) != self.day:
             return
-        user = _user_key(record)
+        user = user_key(record)
         if user is None:
             return
         slugs = self.teams_of.get(user, ())
@@ -120,7 +120,7 @@ class _UsersSink:
             self.owner.add(user, record, flat)
 
 
-def _user_key(record: Mapping[str, Any]) -> object:
+def user_key(record: Mapping[str, Any]) -> object:
     user = record.get("user_id")
     if isinstance(user, int | str) and not isinstance(user, bool):
         return user

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -46,6 +47,7 @@ class Snapshot:
     created: float = field(default_factory=time.time)
     generation: int = 0
     ready: bool = False
+    dropped: Mapping[str, int] = field(default_factory=dict)  # series cut by max_series
 
     def state(self, scope: Scope) -> ScopeState | None:
         for state in self.scopes:
@@ -60,7 +62,6 @@ class SnapshotHolder:
     def __init__(self, snapshot: Snapshot | None = None) -> None:
         self._snapshot = snapshot or Snapshot()
         self._lock = threading.Lock()
-        self._listeners: list[object] = []
 
     @property
     def current(self) -> Snapshot:

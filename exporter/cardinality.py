@@ -1,0 +1,132 @@
+"""Cardinality controls: which breakdowns each scope type exports, per-dimension
+allow/deny/top-N with an ``other`` bucket, and a ``max_series`` budget.
+
+Applied when a snapshot is built, so what is cut costs nothing at scrape time. Summable
+metrics fold what is cut into ``other`` (totals stay right); user counts are dropped
+instead, since adding users across editors or models would count people twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from exporter import metrics as m
+from exporter.aggregate import Labels, Values
+from exporter.config import ALL, Cardinality, DimensionRule, ScopeType
+from exporter.snapshot import ScopeState
+
+log = logging.getLogger(__name__)
+OTHER = "other"
+
+
+def known_breakdowns() -> frozenset[str]:
+    return frozenset(s.breakdown for s in m.all_specs() if s.breakdown)
+
+
+def known_dimensions() -> frozenset[str]:
+    return frozenset(label for s in m.all_specs() if s.breakdown for label in s.labels)
+
+
+def apply(card: Cardinality, scope_type: ScopeType, values: Values) -> Values:
+    """One scope's values with its breakdown selection and dimension rules applied."""
+    enabled = card.breakdowns.get(scope_type, ALL)
+    ranked = {label: _top(values, label, rule.top, rule)
+              for label, rule in card.dimensions.items() if rule.top is not None}
+    out: Values = {}
+    index = m.spec_index()
+    for name, samples in values.items():
+        spec = index.get(name)
+        if spec is None:
+            continue
+        if spec.breakdown is not None and enabled is not None and spec.breakdown not in enabled:
+            continue
+        rules = [(i, card.dimensions[label]) for i, label in enumerate(spec.labels)
+                 if label in card.dimensions] if spec.breakdown else []
+        out[name] = _fold(samples, rules, ranked, spec.labels, spec.summable) \
+            if rules else samples
+    return out
+
+
+def _top(values: Values, label: str, top: int | None, rule: DimensionRule) -> frozenset[str]:
+    """The ``top`` values of ``label`` by total activity over the scope's summable metrics."""
+    totals: dict[str, float] = {}
+    index = m.spec_index()
+    for name, samples in values.items():
+        spec = index.get(name)
+        if spec is None or not spec.summable or label not in spec.labels:
+            continue
+        position = spec.labels.index(label)
+        for labels, value in samples.items():
+            key = labels[position]
+            if rule.keeps(key, None):
+                totals[key] = totals.get(key, 0.0) + value
+    ordered = sorted(totals, key=lambda k: (-totals[k], k))
+    return frozenset(ordered[: top or 0])
+
+
+def _fold(samples: Mapping[Labels, float], rules: list[tuple[int, DimensionRule]],
+          ranked: Mapping[str, frozenset[str]], names: tuple[str, ...],
+          summable: bool) -> dict[Labels, float]:
+    out: dict[Labels, float] = {}
+    for labels, value in samples.items():
+        new = list(labels)
+        cut = False
+        for position, rule in rules:
+            if not rule.keeps(labels[position], ranked.get(names[position])):
+                new[position] = OTHER
+                cut = True
+        if cut and not summable:
+            continue
+        key = tuple(new)
+        out[key] = out.get(key, 0.0) + value
+    return out
+
+
+def series_count(states: Iterable[ScopeState]) -> int:
+    return sum(len(samples) for state in states for samples in state.values.values())
+
+
+@dataclass
+class Budget:
+    """Keeps the snapshot under ``max_series`` by dropping the finest breakdowns first."""
+
+    max_series: int | None
+    dropped: dict[str, int] = field(default_factory=dict)
+    _logged: frozenset[str] = frozenset()
+
+    def enforce(self, states: list[ScopeState]) -> list[ScopeState]:
+        self.dropped = {}
+        if self.max_series is None:
+            return states
+        total = series_count(states)
+        if total <= self.max_series:
+            self._logged = frozenset()
+            return states
+        index = m.spec_index()
+        per_breakdown: dict[str, int] = {}
+        for state in states:
+            for name, samples in state.values.items():
+                spec = index.get(name)
+                if spec is not None and spec.breakdown:
+                    per_breakdown[spec.breakdown] = per_breakdown.get(spec.breakdown, 0) \
+                        + len(samples)
+        # finest first: most dimensions, then most series
+        order = sorted(per_breakdown, key=lambda b: (-b.count("_"), -per_breakdown[b], b))
+        drop: set[str] = set()
+        for breakdown in order:
+            if total <= self.max_series:
+                break
+            drop.add(breakdown)
+            total -= per_breakdown[breakdown]
+            self.dropped[breakdown] = per_breakdown[breakdown]
+        if frozenset(drop) != self._logged:
+            log.warning("more series than max_series: dropped the finest breakdowns",
+                        extra={"max_series": self.max_series, "series": total,
+                               "dropped": ",".join(sorted(drop))})
+            self._logged = frozenset(drop)
+        return [replace(state, values={
+            name: samples for name, samples in state.values.items()
+            if (index[name].breakdown if name in index else None) not in drop})
+            for state in states]
