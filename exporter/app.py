@@ -125,6 +125,7 @@ class Exporter:
         except Exception:  # the job must survive anything: the next run tries again
             log.exception("refresh failed unexpectedly")
             return
+        self.exposition.prepare()
         self.save_state()
 
     def save_state(self) -> None:

@@ -14,7 +14,7 @@ scope_type="organization"} 12.0
 from __future__ import annotations
 
 from calendar import timegm
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -45,7 +45,7 @@ class SnapshotCollector(Collector):
         snapshot = self._snapshot()
         yield from self._status(snapshot)
         families: dict[str, GaugeMetricFamily] = {}
-        for state in snapshot.scopes:
+        for state in (*snapshot.scopes, *snapshot.seats):
             scope_labels = (state.scope.type, state.scope.name)
             for name, samples in state.values.items():
                 family = families.get(name)
@@ -100,8 +100,11 @@ class StatusCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         requests, failures, rate_limits = self._stats.copy()
-        yield _counter("api_requests_total", requests)
-        yield _counter("api_request_failures_total", failures)
+        yield _counter("api_requests_total", requests.items())
+        yield _counter("api_request_failures_total", failures.items())
+        downloaded = _counter("report_download_bytes_total", ())
+        downloaded.add_metric((), float(self._stats.downloaded_bytes))
+        yield downloaded
         remaining = _gauge(m.PREFIX + "rate_limit_remaining")
         reset = _gauge(m.PREFIX + "rate_limit_reset_timestamp_seconds")
         for resource, limit in sorted(rate_limits.items()):
@@ -109,17 +112,16 @@ class StatusCollector(Collector):
             reset.add_metric((resource,), limit.reset)
         yield remaining
         yield reset
-        yield _counter("refreshes_total", {(k,): v for k, v in self._runs().items()})
+        yield _counter("refreshes_total", [((k,), v) for k, v in self._runs().items()])
         build = _gauge(m.PREFIX + "exporter_build_info")
         build.add_metric((__version__,), 1.0)
         yield build
 
 
-def _counter(name: str, values: dict[tuple[str, str], int] | dict[tuple[str], int]
-             ) -> CounterMetricFamily:
+def _counter(name: str, values: Iterable[tuple[Sequence[str], int]]) -> CounterMetricFamily:
     spec = _SPEC[m.PREFIX + name]
     family = CounterMetricFamily(spec.name.removesuffix("_total"), spec.help,
                                  labels=spec.all_labels)
-    for labels, value in sorted(values.items()):
+    for labels, value in sorted(values):
         family.add_metric(labels, float(value))
     return family

@@ -57,7 +57,12 @@ class ApiStats:
     requests: Counter[tuple[str, str]] = field(default_factory=Counter)
     failures: Counter[tuple[str, str]] = field(default_factory=Counter)
     rate_limits: dict[str, RateLimit] = field(default_factory=dict)
+    downloaded_bytes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def downloaded(self, size: int) -> None:
+        with self._lock:
+            self.downloaded_bytes += size
 
     def request(self, endpoint: str, code: str) -> None:
         with self._lock:
@@ -241,6 +246,7 @@ class GitHubClient:
                             raise ApiError(reason, f"download answered {response.status_code}",
                                            response.status_code, DOWNLOAD_ENDPOINT)
                         async for chunk in response.aiter_bytes():
+                            self.stats.downloaded(len(chunk))
                             yield chunk
                         return
                 except httpx.TimeoutException:

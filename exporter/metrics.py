@@ -254,6 +254,8 @@ def _status_specs() -> list[MetricSpec]:
         status("api_request_failures_total",
                "GitHub API requests that failed, by endpoint and reason.",
                ("endpoint", "reason"), "counter", scoped=False),
+        status("report_download_bytes_total", "Bytes of report files downloaded.", (),
+               "counter", scoped=False),
         status("rate_limit_remaining", "Requests left in the current GitHub rate-limit window.",
                ("resource",), scoped=False),
         status("rate_limit_reset_timestamp_seconds",

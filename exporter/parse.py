@@ -38,6 +38,13 @@ def _records(value: object) -> Iterator[Record]:
             yield item
 
 
+def _text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ReportParseError(f"file is not UTF-8 text: {exc.reason}") from None
+
+
 class StreamParser:
     """Incremental parser: feed bytes, get records as soon as each JSON value is complete.
 
@@ -57,42 +64,31 @@ class StreamParser:
         self._tail = data[cut:]
         if not cut:
             return []
-        try:
-            text = data[:cut].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ReportParseError(f"file is not UTF-8 text: {exc.reason}") from None
         out: list[Record] = []
         if self._pending:
-            self._pending += text
+            self._pending += _text(data[:cut])
             if len(self._pending) >= self._retry_at:
                 self._drain(out, final=False)
             return out
-        for line in text.splitlines(keepends=True):
-            if self._pending:
-                self._pending += line
-                continue
-            stripped = line.strip()
-            if not stripped:
+        lines = data[:cut].split(b"\n")
+        for index, line in enumerate(lines):
+            if not line.strip():
                 continue
             try:
-                value = json.loads(stripped)
-            except ValueError:
-                self._pending = line
-                continue
+                value = json.loads(line)  # bytes: no decode of the whole chunk first
+            except ValueError:  # not a whole value on one line: accumulate from here
+                self._pending = _text(b"\n".join(lines[index:]))
+                self._retry_at = 0
+                self._drain(out, final=False)
+                break
             out.extend(_records(value))
-        if self._pending:
-            self._retry_at = 0
-            self._drain(out, final=False)
         return out
 
     def close(self) -> list[Record]:
         """Parse what is left; raises when the file ended in the middle of a value."""
         out: list[Record] = []
         if self._tail:
-            try:
-                self._pending += self._tail.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise ReportParseError(f"file is not UTF-8 text: {exc.reason}") from None
+            self._pending += _text(self._tail)
             self._tail = b""
         self._drain(out, final=True)
         return out

@@ -6,10 +6,12 @@ the others carry on. Each failure is logged once when it starts or changes, not 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Mapping
-from typing import Protocol
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Literal, Protocol
 
 from exporter import cardinality
 from exporter.config import Config, Scope
@@ -17,6 +19,7 @@ from exporter.reports import Outcome, ScopeFailure, ScopeResult
 from exporter.snapshot import ScopeState, Snapshot, SnapshotHolder
 
 log = logging.getLogger(__name__)
+Part = Literal["scopes", "seats"]
 
 ADVICE = {
     "unauthorized": "the token is invalid or expired: renew it",
@@ -44,46 +47,58 @@ def _belongs(state_scope: Scope, configured: Scope) -> bool:
 
 
 class Refresher:
-    """Runs refreshes; holds the sources (and their caches) between runs."""
+    """Runs refreshes of one part of the snapshot (usage ``scopes`` or ``seats``); holds
+    the sources (and their caches) between runs."""
 
     def __init__(self, config: Config, sources: Mapping[str, Source],
-                 holder: SnapshotHolder) -> None:
+                 holder: SnapshotHolder, *, part: Part = "scopes",
+                 scopes: tuple[Scope, ...] | None = None,
+                 source_of: Callable[[Scope], str] = lambda scope: scope.source) -> None:
         self.config = config
         self.sources = sources
         self.holder = holder
+        self.part = part
+        self.scopes = config.scopes if scopes is None else scopes
+        self.source_of = source_of
         self.runs: dict[str, int] = {"success": 0, "partial": 0, "failure": 0}
-        self.budget = cardinality.Budget(config.cardinality.max_series)
+        self.budget = cardinality.Budget(config.cardinality.max_series if part == "scopes"
+                                         else None)
+
+    async def _ask(self, name: str, scopes: list[Scope]) -> dict[Scope, Outcome]:
+        try:
+            return await self.sources[name].refresh(scopes)
+        except Exception as exc:  # a bug must not stop the exporter: fail those scopes
+            log.exception("refresh of the %s source crashed", name)
+            return {s: ScopeFailure("internal_error", repr(exc)) for s in scopes}
 
     async def refresh(self) -> Snapshot:
         started = time.time()
         by_source: dict[str, list[Scope]] = {}
-        for scope in self.config.scopes:
-            by_source.setdefault(scope.source, []).append(scope)
+        for scope in self.scopes:
+            by_source.setdefault(self.source_of(scope), []).append(scope)
         outcomes: dict[Scope, Outcome] = {}
-        for name, scopes in by_source.items():
-            try:
-                outcomes.update(await self.sources[name].refresh(scopes))
-            except Exception as exc:  # a bug must not stop the exporter: fail those scopes
-                log.exception("refresh of the %s source crashed", name)
-                outcomes.update({s: ScopeFailure("internal_error", repr(exc)) for s in scopes})
+        for answer in await asyncio.gather(*(self._ask(name, scopes)
+                                             for name, scopes in by_source.items())):
+            outcomes.update(answer)
         duration = time.time() - started
-        snapshot = self._build(outcomes, time.time(), duration)
-        self.holder.swap(snapshot)
-        failed = sum(1 for s in snapshot.scopes if not s.up)
-        result = "success" if not failed else "failure" if failed == len(snapshot.scopes) \
+        snapshot = self.holder.update(lambda current: self._build(
+            current, outcomes, time.time(), duration))
+        states = getattr(snapshot, self.part)
+        failed = sum(1 for s in states if not s.up)
+        result = "success" if not failed else "failure" if failed == len(states) \
             else "partial"
         self.runs[result] += 1
         log.info("refresh finished", extra={
-            "duration_seconds": round(duration, 3), "scopes": len(snapshot.scopes),
+            "part": self.part, "duration_seconds": round(duration, 3), "scopes": len(states),
             "failed": failed})
-        return self.holder.current
+        return snapshot
 
-    def _build(self, outcomes: Mapping[Scope, Outcome], now: float,
+    def _build(self, current: Snapshot, outcomes: Mapping[Scope, Outcome], now: float,
                duration: float) -> Snapshot:
-        previous = {state.scope: state for state in self.holder.current.scopes}
+        previous = {state.scope: state for state in getattr(current, self.part)}
         states: dict[Scope, ScopeState] = {}
         for scope, outcome in outcomes.items():
-            configured = next((c for c in self.config.scopes if _belongs(scope, c)), scope)
+            configured = next((c for c in self.scopes if _belongs(scope, c)), scope)
             if isinstance(outcome, ScopeResult):
                 base = previous.get(scope, ScopeState(scope))
                 values = cardinality.apply(self.config.cardinality, scope.type, outcome.values)
@@ -98,11 +113,16 @@ class Refresher:
                 base = previous.get(target, ScopeState(target))
                 if base.reason != outcome.reason or base.up or base.error is None:
                     advice = ADVICE.get(outcome.reason)
+                    if advice and advice in outcome.message:  # the message names it already
+                        advice = None
                     log.warning("%s%s", outcome.message, f" ({advice})" if advice else "",
                                 extra={**_scope_fields(target), "reason": outcome.reason})
                 states[target] = base.failed(outcome.reason, outcome.message, now, duration)
-        kept = self.budget.enforce(sorted(states.values(), key=_order))
-        return Snapshot(tuple(kept), now, ready=True, dropped=dict(self.budget.dropped))
+        kept = tuple(self.budget.enforce(sorted(states.values(), key=_order)))
+        if self.part == "seats":
+            return replace(current, seats=kept, created=now)
+        return replace(current, scopes=kept, created=now, ready=True,
+                       dropped=dict(self.budget.dropped))
 
 
 def _scope_fields(scope: Scope) -> dict[str, str]:

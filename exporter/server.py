@@ -48,32 +48,44 @@ class _Rendered:
 
 
 class Exposition:
-    """Renders ``/metrics`` bodies: the snapshot part cached per generation, live part fresh."""
+    """Renders ``/metrics`` bodies: the snapshot part once per snapshot, live part fresh.
+
+    The refresh job calls :meth:`prepare` after each swap, so the new snapshot is rendered
+    in that thread while scrapes keep getting the previous rendering; a scrape renders only
+    when nothing has been rendered for the current snapshot at all (at start).
+    """
 
     def __init__(self, holder: SnapshotHolder, snapshot_registry: CollectorRegistry,
                  live_registry: CollectorRegistry) -> None:
         self._holder = holder
         self._snapshot_registry = snapshot_registry
         self._live_registry = live_registry
-        self._cache: dict[bool, _Rendered] = {}
-        self._cached_generation = -1
+        self._cache: dict[bool, tuple[int, _Rendered]] = {}
         self._lock = threading.Lock()
 
+    def prepare(self) -> None:
+        """Render the current snapshot in both formats (called after each refresh)."""
+        with self._lock:  # one render at a time; scrapes do not take this lock
+            generation = self._holder.current.generation
+            for openmetrics in (False, True):
+                cached = self._cache.get(openmetrics)
+                if cached is None or cached[0] != generation:
+                    self._cache[openmetrics] = (generation, self._render(openmetrics))
+
+    def _render(self, openmetrics: bool) -> _Rendered:
+        plain = _render(self._snapshot_registry, openmetrics)
+        if openmetrics:
+            plain = plain.removesuffix(_EOF)
+        compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        head = compressor.compress(plain) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        return _Rendered(plain, head, compressor)
+
     def _snapshot_part(self, openmetrics: bool) -> _Rendered:
-        generation = self._holder.current.generation
-        with self._lock:  # one render per snapshot even when many scrapes arrive at once
-            if generation != self._cached_generation:
-                self._cache.clear()
-                self._cached_generation = generation
-            rendered = self._cache.get(openmetrics)
-            if rendered is None:
-                plain = _render(self._snapshot_registry, openmetrics)
-                if openmetrics:
-                    plain = plain.removesuffix(_EOF)
-                compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-                head = compressor.compress(plain) + compressor.flush(zlib.Z_SYNC_FLUSH)
-                rendered = self._cache[openmetrics] = _Rendered(plain, head, compressor)
-            return rendered
+        cached = self._cache.get(openmetrics)
+        if cached is None:
+            self.prepare()
+            cached = self._cache[openmetrics]
+        return cached[1]
 
     def render(self, *, openmetrics: bool, compressed: bool) -> bytes:
         live = _render(self._live_registry, openmetrics)
@@ -181,6 +193,7 @@ class Handler(BaseHTTPRequestHandler):
 class ExporterHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 128  # the stdlib's 5 refuses connections when scrapers burst
 
     def __init__(self, address: tuple[str, int], exposition: Exposition,
                  snapshot: Callable[[], Snapshot], telemetry_path: str = "/metrics",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -44,6 +44,7 @@ class ScopeState:
 @dataclass(frozen=True)
 class Snapshot:
     scopes: tuple[ScopeState, ...] = ()
+    seats: tuple[ScopeState, ...] = ()  # refreshed on their own schedule
     created: float = field(default_factory=time.time)
     generation: int = 0
     ready: bool = False
@@ -68,5 +69,12 @@ class SnapshotHolder:
         return self._snapshot
 
     def swap(self, snapshot: Snapshot) -> None:
-        with self._lock:  # only writers take it: generations stay ordered
-            self._snapshot = replace(snapshot, generation=self._snapshot.generation + 1)
+        self.update(lambda _current: snapshot)
+
+    def update(self, change: Callable[[Snapshot], Snapshot]) -> Snapshot:
+        """Replace the snapshot with ``change(current)``; writers (the usage and the seats
+        refresh) take turns, readers never wait."""
+        with self._lock:
+            self._snapshot = replace(change(self._snapshot),
+                                     generation=self._snapshot.generation + 1)
+            return self._snapshot

@@ -74,4 +74,4 @@ def load(path: Path) -> Snapshot | None:
         return None
     log.info("restored the last snapshot from the state file",
              extra={"path": str(path), "scopes": len(scopes)})
-    return Snapshot(scopes, float(raw.get("created", 0.0)), ready=True)
+    return Snapshot(scopes, created=float(raw.get("created", 0.0)), ready=True)

@@ -19,6 +19,7 @@ _VOLATILE = re.compile(
     r"^(github_copilot_(last_success_timestamp_seconds|last_failure_timestamp_seconds|"
     r"refresh_duration_seconds|rate_limit_\w+|report_day_timestamp_seconds)\{.*\}) \S+$")
 _LIVE = ("process_", "python_", "github_copilot_api_re", "github_copilot_refreshes",
+         "github_copilot_report_download_bytes",
          "github_copilot_rate_limit", "github_copilot_exporter_build")
 
 
