@@ -97,6 +97,14 @@ class Exporter:
                                    max_retries=gh.max_retries, **self.client_options)
         self.refresher = Refresher(self.config, build_sources(self.config, self.client),
                                    self.holder)
+        self.seats: Refresher | None = None
+        if self.config.seats.enabled:
+            from exporter.seats import SeatsSource
+
+            owners = tuple(s for s in self.config.scopes if not s.is_team)
+            self.seats = Refresher(self.config, {"seats": SeatsSource(self.client)},
+                                   self.holder, part="seats", scopes=owners,
+                                   source_of=lambda _scope: "seats")
         self.snapshot_registry = CollectorRegistry(auto_describe=False)
         self.snapshot_registry.register(SnapshotCollector(lambda: self.holder.current))
         self.live_registry = CollectorRegistry(auto_describe=False)
@@ -119,14 +127,21 @@ class Exporter:
         return static_token(self.config.github.token)
 
     def refresh_now(self) -> None:
-        """Run one refresh to completion (the scheduled job, also used by tests)."""
+        """Run one usage refresh to completion (the scheduled job, also used by tests)."""
+        self._run(self.refresher)
+        self.save_state()
+
+    def refresh_seats_now(self) -> None:
+        if self.seats is not None:
+            self._run(self.seats)
+
+    def _run(self, refresher: Refresher) -> None:
         try:
-            self.loop.run(self.refresher.refresh())
+            self.loop.run(refresher.refresh())
         except Exception:  # the job must survive anything: the next run tries again
             log.exception("refresh failed unexpectedly")
             return
         self.exposition.prepare()
-        self.save_state()
 
     def save_state(self) -> None:
         if self.config.state_file is not None and self.holder.current.scopes:
@@ -140,6 +155,11 @@ class Exporter:
         self.scheduler.add_job(self.refresh_now, trigger, id="refresh", max_instances=1,
                                coalesce=True, misfire_grace_time=None,
                                next_run_time=datetime.now(UTC))
+        if self.seats is not None:
+            self.scheduler.add_job(self.refresh_seats_now, IntervalTrigger(
+                seconds=self.config.seats.interval, timezone="UTC"), id="seats",
+                max_instances=1, coalesce=True, misfire_grace_time=None,
+                next_run_time=datetime.now(UTC))
         self.scheduler.start()
         self.serve()
 

@@ -81,11 +81,18 @@ class SnapshotCollector(Collector):
                 duration.add_metric(labels, state.duration)
             if not state.up and state.reason:
                 reason.add_metric((*labels, state.reason), 1.0)
+        seats_up = _gauge(m.PREFIX + "seats_up")
+        seats_success = _gauge(m.PREFIX + "seats_last_success_timestamp_seconds")
+        for state in snapshot.seats:
+            labels = (state.scope.type, state.scope.name)
+            seats_up.add_metric(labels, 1.0 if state.up else 0.0)
+            if state.last_success is not None:
+                seats_success.add_metric(labels, state.last_success)
         dropped = _gauge(m.PREFIX + "series_dropped")
         for breakdown, count in sorted(snapshot.dropped.items()):
             dropped.add_metric((breakdown,), float(count))
-        yield from (f for f in (up, day, success, failure, duration, reason, dropped)
-                    if f.samples)
+        yield from (f for f in (up, day, success, failure, duration, reason, seats_up,
+                                seats_success, dropped) if f.samples)
 
 
 class StatusCollector(Collector):

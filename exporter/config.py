@@ -128,6 +128,14 @@ class Cardinality:
 
 
 @dataclass(frozen=True)
+class Seats:
+    """Seat and licence data: cheap, live endpoints on their own (slower) schedule."""
+
+    enabled: bool = True
+    interval: float = 6 * 3600.0
+
+
+@dataclass(frozen=True)
 class Config:
     github: GitHubConfig
     scopes: tuple[Scope, ...]
@@ -136,6 +144,7 @@ class Config:
     state_file: Path | None = None
     origin: str = "config"
     cardinality: Cardinality = Cardinality()
+    seats: Seats = Seats()
 
 
 def parse_duration(value: object) -> float:
@@ -341,6 +350,23 @@ def _schedule(raw: object, env: Mapping[str, str], problems: _Problems) -> Sched
     return Schedule(interval, str(cron) if cron is not None else None)
 
 
+def _seats(raw: object, env: Mapping[str, str], problems: _Problems) -> Seats:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        problems.add("seats", "expected a mapping {enabled: true, interval: 6h}")
+        return Seats()
+    _unknown_keys(raw, {"enabled", "interval"}, "seats", problems)
+    enabled = raw.get("enabled", True)
+    if env.get("COPILOT_EXPORTER_SEATS"):
+        enabled = env["COPILOT_EXPORTER_SEATS"].lower() not in ("0", "false", "no", "off")
+    if not isinstance(enabled, bool):
+        problems.add("seats.enabled", f"expected true or false, got {enabled!r}")
+        enabled = True
+    return Seats(enabled, _number(raw, "interval", "seats", 6 * 3600.0, problems,
+                                  duration=True, minimum=60))
+
+
 def _cardinality(raw: object, problems: _Problems) -> Cardinality:
     from exporter.metrics import all_specs
 
@@ -403,8 +429,8 @@ def build(raw: object, env: Mapping[str, str], origin: str = "config") -> Config
         raw = {}
     if not isinstance(raw, Mapping):
         raise ConfigError(origin, ["the top level must be a mapping (github:, source:, scopes:)"])
-    _unknown_keys(raw, {"github", "source", "scopes", "refresh", "state_file", "cardinality"},
-                  "", problems)
+    _unknown_keys(raw, {"github", "source", "scopes", "refresh", "state_file", "cardinality",
+                        "seats"}, "", problems)
     source = _source(env.get("COPILOT_EXPORTER_SOURCE") or raw.get("source", "reports"),
                      "source", problems)
     github = _github(raw.get("github"), env, problems)
@@ -435,9 +461,11 @@ def build(raw: object, env: Mapping[str, str], origin: str = "config") -> Config
     if state_file is not None and not state_file.parent.is_dir():
         problems.add("state_file", f"directory {state_file.parent} does not exist")
     cardinality = _cardinality(raw.get("cardinality"), problems)
+    seats = _seats(raw.get("seats"), env, problems)
     if problems.lines:
         raise ConfigError(origin, problems.lines)
-    return Config(github, tuple(scopes), source, refresh, state_file, origin, cardinality)
+    return Config(github, tuple(scopes), source, refresh, state_file, origin, cardinality,
+                  seats)
 
 
 def load(path: Path | None, env: Mapping[str, str] | None = None) -> Config:

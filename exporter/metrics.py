@@ -262,6 +262,9 @@ def _status_specs() -> list[MetricSpec]:
                "When the current GitHub rate-limit window resets.", ("resource",), scoped=False),
         status("refreshes_total", "Refresh runs, by result.", ("result",), "counter",
                scoped=False),
+        status("seats_up", "1 when the last seats refresh of this scope succeeded, else 0."),
+        status("seats_last_success_timestamp_seconds",
+               "When the seats of this scope were last refreshed successfully."),
         status("series_dropped",
                "Series left out of the last snapshot to stay under cardinality.max_series, "
                "by breakdown.", ("breakdown",), scoped=False),
