@@ -27,7 +27,7 @@ def number(value: object) -> float | None:
 
 def label(value: object) -> str | None:
     """A label value: strings are trimmed, numbers kept as text, anything else dropped."""
-    if isinstance(value, str):
+    if type(value) is str:
         return value.strip()
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
@@ -43,32 +43,41 @@ def _dig(obj: Mapping[str, Any], path: Iterable[str]) -> object:
     return current
 
 
-def flatten_activity(record: Mapping[str, Any], breakdowns: Iterable[m.Breakdown]
-                     = m.BREAKDOWNS) -> Flat:
+# The mapping tables resolved once: (field, metric name) pairs, per breakdown array.
+_COUNTER_METRICS = tuple((c.field, m.PREFIX + c.metric) for c in m.COUNTERS)
+_BREAKDOWN_METRICS = tuple(
+    (b.array, tuple(field for field, _ in b.keys),
+     tuple((field, b.metric(m.COUNTER_BY_FIELD[field])) for field in b.counters))
+    for b in m.BREAKDOWNS)
+_NUMBER = (int, float)
+
+
+def flatten_activity(record: Mapping[str, Any]) -> Flat:
     """The summable part of an entity or user record: counters, breakdowns, CLI, credits.
 
     Flattened once per record so a user row can be added to several team totals cheaply.
+    This is the hot loop of a refresh (once per user row), hence the inlined checks.
     """
     out: Flat = []
-    for counter in m.COUNTERS:
-        value = number(record.get(counter.field))
-        if value is not None:
-            out.append((m.PREFIX + counter.metric, _NO_LABELS, value))
-    for breakdown in breakdowns:
-        entries = record.get(breakdown.array)
-        if not isinstance(entries, list):
+    for field, metric in _COUNTER_METRICS:
+        value = record.get(field)
+        if type(value) in _NUMBER:
+            out.append((metric, _NO_LABELS, float(value)))  # type: ignore[arg-type]
+    for array, key_fields, counters in _BREAKDOWN_METRICS:
+        entries = record.get(array)
+        if type(entries) is not list:
             continue
         for entry in entries:
-            if not isinstance(entry, Mapping):
+            if type(entry) is not dict:
                 continue
-            keys = tuple(label(entry.get(field)) for field, _ in breakdown.keys)
-            if any(k is None for k in keys):
+            keys = [label(entry.get(field)) for field in key_fields]
+            if None in keys:
                 continue
-            labels: Labels = tuple(k for k in keys if k is not None)
-            for field in breakdown.counters:
-                value = number(entry.get(field))
-                if value is not None:
-                    out.append((breakdown.metric(m.COUNTER_BY_FIELD[field]), labels, value))
+            labels: Labels = tuple(keys)  # type: ignore[arg-type]
+            for field, metric in counters:
+                value = entry.get(field)
+                if type(value) in _NUMBER:
+                    out.append((metric, labels, float(value)))  # type: ignore[arg-type]
     cli = record.get("totals_by_cli")
     if isinstance(cli, Mapping):
         for path, metric, _ in m.CLI_FIELDS:
