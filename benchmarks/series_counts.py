@@ -42,7 +42,8 @@ def count(users: int, orgs: int, teams: int, team_breakdowns: str) -> tuple[int,
 
 
 def main() -> None:
-    print("| developers | orgs | teams | scopes | series (default) | series (all team breakdowns) |")
+    print("| developers | orgs | teams | scopes | series (default) "
+          "| series (all team breakdowns) |")
     print("|---:|---:|---:|---:|---:|---:|")
     for users, orgs, teams in ESTATES:
         scopes, default = count(users, orgs, teams, "default")

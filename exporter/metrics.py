@@ -331,10 +331,102 @@ def _legacy_specs() -> list[MetricSpec]:
 
 LEGACY_SPECS: tuple[MetricSpec, ...] = tuple(_legacy_specs())
 
+# --- seats and licences (exporter/seats.py) -------------------------------------------------
+
+CURRENT = "Seats now: a current gauge, not a daily figure."
+SEATS_METRIC = f"{PREFIX}seats"
+BILLING_INFO = f"{PREFIX}billing_info"
+# /orgs/{org}/copilot/billing fields that become labels of the info metric, in label order.
+BILLING_SETTINGS: tuple[str, ...] = ("plan_type", "seat_management_setting", "ide_chat",
+                                     "platform_chat", "cli", "public_code_suggestions")
+# seat_breakdown parts: (API field, metric name sans prefix, help). Each is its own metric:
+# they overlap (a seat added this cycle is also active or inactive), so none is a label value.
+SEAT_BREAKDOWN: tuple[tuple[str, str, str], ...] = (
+    ("active_this_cycle", "seats_active_this_cycle",
+     "Seats used at least once in the current billing cycle"),
+    ("inactive_this_cycle", "seats_inactive_this_cycle",
+     "Seats not used in the current billing cycle"),
+    ("pending_invitation", "seats_pending_invitation",
+     "Seats waiting for the user to accept the organization invitation"),
+    ("pending_cancellation", "seats_pending_cancellation",
+     "Seats that end at the start of the next billing cycle"),
+    ("added_this_cycle", "seats_added_this_cycle", "Seats added in the current billing cycle"),
+)
+SEATS_BY_LAST_ACTIVITY = f"{PREFIX}seats_by_last_activity"
+SEATS_BY_EDITOR = f"{PREFIX}seats_by_editor"
+SEATS_BY_ASSIGNING_TEAM = f"{PREFIX}seats_by_assigning_team"
+SEATS_ASSIGNED_DIRECTLY = f"{PREFIX}seats_assigned_directly"
+# last_activity buckets: (label value, upper bound in days, inclusive); the lower bound is the
+# previous bucket's upper bound, exclusive, so every seat falls in exactly one bucket.
+LAST_ACTIVITY_BUCKETS: tuple[tuple[str, int], ...] = (
+    ("0-1d", 1), ("1-7d", 7), ("7-30d", 30), ("30-90d", 90))
+IDLE_DAYS = 90  # GitHub blanks last_activity_at after this many idle days
+OVER_90D = "over_90d"
+NEVER = "never"
+NO_EDITOR = "none"  # no last_activity_editor: the seat has no recorded activity
+ODD_EDITOR = "unknown"  # an editor string with nothing before its first "/"
+_SEAT_LIST = "seats[] of /copilot/billing/seats"
+_ONCE = ("In enterprises a user granted seats by several organizations or teams counts once "
+         "(their most recently active seat), as in GitHub's total_seats.")
+
+
+def _bucket_help() -> str:
+    parts, low = [], 0
+    for value, high in LAST_ACTIVITY_BUCKETS:
+        parts.append(f"{value} (at most {high} day ago, or in the future)" if low == 0
+                     else f"{value} (more than {low}, at most {high} days ago)")
+        low = high
+    return ", ".join(parts)
+
+
+def _seats_specs() -> list[MetricSpec]:
+    def seats(name: str, help_: str, labels: tuple[str, ...] = (), source: str = _SEAT_LIST,
+              kind: Kind = "gauge") -> MetricSpec:
+        return MetricSpec(name, help_, labels, "seats", kind, source_field=source)
+
+    return [
+        seats(SEATS_METRIC,
+              "Copilot seats (licences). Organizations: the billing seat total; enterprises "
+              f"(GitHub has no enterprise billing summary): the users in the seat list. {_ONCE} "
+              f"{CURRENT}",
+              source="seat_breakdown.total (orgs); distinct seats[].assignee.id (enterprises)"),
+        *(seats(PREFIX + metric, f"{what} (organizations only). {CURRENT}",
+                source=f"seat_breakdown.{field}") for field, metric, what in SEAT_BREAKDOWN),
+        seats(BILLING_INFO,
+              "Copilot plan and policies of an organization as GitHub gives them (a missing "
+              "setting is an empty label); always 1.",
+              BILLING_SETTINGS, source="/orgs/{org}/copilot/billing", kind="info"),
+        seats(SEATS_BY_LAST_ACTIVITY,
+              "Seats by time since their last Copilot activity, in buckets that do not overlap: "
+              f"{_bucket_help()}, {OVER_90D} (more than {IDLE_DAYS} days ago; also no activity "
+              f"on a seat granted more than {IDLE_DAYS} days ago or of unknown age, as GitHub "
+              f"blanks last_activity_at after {IDLE_DAYS} idle days), {NEVER} (no activity "
+              f"on a seat granted at most {IDLE_DAYS} days ago). Every bucket is exported, "
+              f"zeros too. {_ONCE} {CURRENT}",
+              ("last_activity",), source="seats[].last_activity_at, seats[].created_at"),
+        seats(SEATS_BY_EDITOR,
+              "Seats by the editor of their last Copilot activity: last_activity_editor up to "
+              f"its first '/' (vscode/1.95.0/copilot/1.250.0 is vscode), {NO_EDITOR} when "
+              f"absent, {ODD_EDITOR} when nothing precedes the '/'. {_ONCE} {CURRENT}",
+              ("editor",), source="seats[].last_activity_editor"),
+        seats(SEATS_BY_ASSIGNING_TEAM,
+              "Seats granted through a team, by team slug (ORG/SLUG in enterprises for an "
+              "organization's team: slugs repeat across organizations). Seats assigned to "
+              f"users directly are counted in {SEATS_ASSIGNED_DIRECTLY}. {_ONCE} {CURRENT}",
+              ("team",), source="seats[].assigning_team.slug"),
+        seats(SEATS_ASSIGNED_DIRECTLY,
+              "Seats assigned to users directly, not through a team; with "
+              f"{SEATS_BY_ASSIGNING_TEAM} it adds up to the seat list. {_ONCE} {CURRENT}",
+              source="seats[].assigning_team null"),
+    ]
+
+
+SEATS_SPECS: tuple[MetricSpec, ...] = tuple(_seats_specs())
+
 
 def all_specs() -> tuple[MetricSpec, ...]:
     """Every metric, in the order the collector renders and the docs list them."""
-    return (*STATUS_SPECS, *REPORT_SPECS, *LEGACY_SPECS)
+    return (*STATUS_SPECS, *REPORT_SPECS, *LEGACY_SPECS, *SEATS_SPECS)
 
 
 def spec_index() -> dict[str, MetricSpec]:
