@@ -453,8 +453,11 @@ class FakeGitHub:
             seats = self.store.seats(f"{m.group(1)}/{unquote(m.group(2))}")
             if seats is None:
                 return _error(404, "Not Found")
+            # GitHub counts an enterprise user with several seats once in total_seats.
+            total = len(seats) if m.group(1) == "orgs" else len(
+                {str((s.get("assignee") or {}).get("id")) for s in seats})
             return self._paginate(seats, path, query, default=50, strict=False,
-                                  wrap=lambda page: {"total_seats": len(seats), "seats": page})
+                                  wrap=lambda page: {"total_seats": total, "seats": page})
         if m := _BILLING_RE.fullmatch(path):
             billing = self.store.billing(unquote(m.group(1)))
             return _error(404, "Not Found") if billing is None else _json_reply(200, billing)
