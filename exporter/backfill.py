@@ -31,19 +31,20 @@ import sys
 import time
 from calendar import timegm
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from exporter import cardinality
 from exporter import metrics as m
 from exporter.aggregate import Values
 from exporter.collector import SnapshotCollector
-from exporter.config import Config, ConfigError, Scope, ScopeType, load
+from exporter.config import Cardinality, Config, ConfigError, Scope, ScopeType, load
 from exporter.github import ApiStats, GitHubClient, TokenProvider
 from exporter.logs import register_secret
 from exporter.reports import ReportsSource, ScopeResult, utc_today
-from exporter.snapshot import ScopeState, Snapshot
+from exporter.snapshot import ScopeState, Snapshot, scope_order
 
 log = logging.getLogger(__name__)
 
@@ -96,16 +97,17 @@ def sample_timestamp(day: date) -> int:
     """When day ``day``'s samples are stamped: 00:00:01 UTC of the next day.
 
     The live exporter shows day D from the moment D's report lands (at the earliest when D
-    is over, usually during D+1) until D+1's lands (D+2 at the earliest). A dashboard asks
-    ``last_over_time(x[1d])`` at 1d steps, which Grafana aligns to 00:00 UTC; at the step
-    D+2 00:00 its window [D+1 00:00, D+2 00:00] ends with the live sample of day D. A sample
-    of D stamped one second into D+1 falls in that window and in no other 00:00-aligned
-    one, so the backfilled step shows the same day the live one would. Exactly 00:00 would
-    also fall in the window ending at D+1 00:00, since Prometheus 2 ranges include both ends.
-    Stamping the start rather than the end of D+1 keeps yesterday's sample in the past (a
-    block reaching past "now" makes Prometheus drop live samples older than the block's
-    end), and a query whose last step is "now" sees D-1's backfilled day at the previous
-    step and the live value at the last: one line without a missing day.
+    is over, usually during D+1) until D+1's lands (D+2 at the earliest). Dashboards read
+    ``last_over_time(x[1d])`` at 1d steps, which Grafana rounds to 00:00 UTC: at the step
+    D+2 00:00 the window [D+1 00:00, D+2 00:00] ends with the live samples of day D. A
+    sample of D stamped one second into D+1 falls in that window and in no other
+    00:00-aligned one, so each step shows the day the live exporter would have shown.
+    Not 00:00:00: Prometheus 2 ranges include both ends, so it would also be the last
+    sample of the window ending at D+1 00:00, a day early. Not the end of D+1: yesterday's
+    sample would lie in the future, and a block reaching past "now" makes Prometheus reject
+    every scraped sample older than the block's end as out of bounds (checked with 2.42).
+    A query whose last step is "now" gets the backfilled days up to the step before and the
+    live value at the last one, with no day left out between them.
     """
     return day_start(day + timedelta(days=1)) + SAMPLE_OFFSET_SECONDS
 
@@ -226,7 +228,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                     "timestamped samples, for `promtool tsdb create-blocks-from openmetrics`. "
                     "Days already written are skipped, so an interrupted run resumes. "
                     "See docs/backfill.md.")
-    parser.add_argument("--config.file", dest="config_file", type=Path,
+    parser.add_argument("--config.file", dest="config_file", type=Path, metavar="FILE",
                         default=argparse.SUPPRESS,
                         help="YAML config file (env COPILOT_EXPORTER_CONFIG); its scopes with "
                              "source reports are fetched")
@@ -437,6 +439,7 @@ class Summary:
     series: set[tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=set)
     samples: int = 0
     files: int = 0
+    legacy_files: int = 0
     # (scope text, reason) -> days; failures also keep their first message
     skipped: dict[tuple[str, str], list[date]] = field(default_factory=dict)
     failed: dict[tuple[str, str], list[date]] = field(default_factory=dict)
@@ -446,9 +449,12 @@ class Summary:
     def skip(self, scope: str, reason: str, day: date) -> None:
         self.skipped.setdefault((scope, reason), []).append(day)
 
-    def fail(self, scope: str, reason: str, day: date, message: str) -> None:
+    def fail(self, scope: str, reason: str, day: date, message: str) -> bool:
+        """Record a failure; True the first time this scope fails for this reason."""
+        first = (scope, reason) not in self.failed
         self.failed.setdefault((scope, reason), []).append(day)
         self.messages.setdefault((scope, reason), message)
+        return first
 
     def add(self, rendered: Rendered, scopes: Iterable[Scope]) -> None:
         self.files += 1
@@ -457,18 +463,24 @@ class Summary:
         self.scopes.update(scopes)
 
     def render(self, output: Path) -> str:
-        lines = [
-            f"backfill into {output}: {self.days} days asked, {len(self.written)} written"
-            + (f" ({len(self.partial)} partial: fetched again next run)" if self.partial else "")
-            + f", {len(self.skipped.get(('all scopes', 'exists'), []))} already there",
-            f"  files: {self.files}, scopes: {len(self.scopes)}, series: {len(self.series)}, "
-            f"samples: {self.samples}",
-        ]
+        lines = [f"backfill into {output}:"]
+        if self.days:
+            existing = len(self.skipped.get(("all scopes", "exists"), []))
+            partial = f" ({len(self.partial)} partial)" if self.partial else ""
+            lines.append(f"  reports: {self.days} days asked, {len(self.written)} written"
+                         f"{partial}, {existing} already there")
+        if self.legacy_files:
+            lines.append(f"  legacy archives: {self.legacy_files} day files written")
+        lines.append(f"  files: {self.files}, scopes: {len(self.scopes)}, "
+                     f"series: {len(self.series)}, samples: {self.samples}")
         if self.skipped:
             lines.append("  skipped:")
             for (scope, reason), days in sorted(self.skipped.items()):
                 lines.append(f"    {scope}: {_REASON_TEXT.get(reason, reason)}: {len(days)} "
                              f"day{'s' if len(days) != 1 else ''} ({_ranges(days)})")
+        for scope in self._never_reported():
+            lines.append(f"  {scope} had no report on any day asked: check the name and "
+                         "that the token can read its Copilot metrics")
         if self.failed:
             lines.append("  failed (run again to retry these days):")
             for (scope, reason), days in sorted(self.failed.items()):
@@ -477,6 +489,15 @@ class Summary:
                              f"{self.messages[(scope, reason)]}")
         lines.extend(f"  {note}" for note in self.notes)
         return "\n".join(lines)
+
+    def _never_reported(self) -> list[str]:
+        """Scopes GitHub answered 204/404 for on every day: a typo or missing access looks
+        exactly like that, and is easy to miss among the per-day lines."""
+        missing: dict[str, int] = {}
+        for (scope, reason), days in self.skipped.items():
+            if reason in ("no_data", "not_published"):
+                missing[scope] = missing.get(scope, 0) + len(days)
+        return sorted(s for s, n in missing.items() if self.days > 1 and n == self.days)
 
 
 # --- the reports API ----------------------------------------------------------------------
@@ -536,16 +557,31 @@ async def fetch_day(source: ReportsSource, scopes: Sequence[Scope], day: date,
     return DayOutcome(day, tuple(states), tuple(skipped), tuple(failed))
 
 
-_TYPE_ORDER = {"enterprise": 0, "enterprise_team": 1, "organization": 2, "team": 3}
+class Shaper:
+    """The live refresh's cardinality rules, applied to each backfilled day.
 
+    The live exporter cuts breakdowns per scope type, folds dimension values into
+    ``other`` and keeps its snapshot under ``max_series`` when it builds a snapshot; a day
+    written without the same cuts would hold series the live exporter never has (and miss
+    its ``other``), so backfilled and live days would not line up.
+    """
 
-def _ordered(states: Iterable[ScopeState]) -> list[ScopeState]:
-    return sorted(states, key=lambda s: (_TYPE_ORDER[s.scope.type], s.scope.name))
+    def __init__(self, card: Cardinality) -> None:
+        self._card = card
+        self._budget = cardinality.Budget(card.max_series)
+
+    def shape(self, states: Iterable[ScopeState]) -> list[ScopeState]:
+        shaped = [replace(state, values=cardinality.apply(self._card, state.scope.type,
+                                                          state.values))
+                  for state in states]
+        shaped.sort(key=scope_order)
+        return self._budget.enforce(shaped)
 
 
 async def backfill_reports(config: Config, days: Sequence[date], output: Path,
                            labels: Mapping[str, str], summary: Summary, progress: Progress,
-                           *, client_options: Mapping[str, float] | None = None,
+                           shaper: Shaper, *,
+                           client_options: Mapping[str, float] | None = None,
                            today: date | None = None) -> None:
     """Fetch and write every day of ``days`` that has no complete file yet."""
     scopes = [s for s in config.scopes if s.source == "reports"]
@@ -562,27 +598,29 @@ async def backfill_reports(config: Config, days: Sequence[date], output: Path,
     async def one(day: date) -> None:
         async with gate:
             outcome = await fetch_day(source, scopes, day, today)
-        _write_day(outcome, output, labels, summary, progress)
+        _write_day(outcome, output, labels, summary, progress, shaper)
 
     async with client:
         await asyncio.gather(*(one(day) for day in days))
 
 
 def _write_day(outcome: DayOutcome, output: Path, labels: Mapping[str, str],
-               summary: Summary, progress: Progress) -> None:
+               summary: Summary, progress: Progress, shaper: Shaper) -> None:
     day = outcome.day
     for scope, reason in outcome.skipped:
         summary.skip(_scope_text(scope), reason, day)
     for scope, reason, message in outcome.failed:
-        summary.fail(_scope_text(scope), reason, day, message)
-        log.warning("%s: %s failed: %s", day, _scope_text(scope), message,
-                    extra={"day": day.isoformat(), "scope": scope.name, "reason": reason})
+        # A token without access fails every day the same way: say it once, count the rest.
+        first = summary.fail(_scope_text(scope), reason, day, message)
+        log.log(logging.WARNING if first else logging.DEBUG, "%s: %s failed: %s", day,
+                _scope_text(scope), message,
+                extra={"day": day.isoformat(), "scope": scope.name, "reason": reason})
     complete_path = output / f"{day}.om"
     partial_path = output / f"{day}.partial.om"
     if not outcome.states:
         progress.advance(day, "nothing to write")
         return
-    rendered = render(_ordered(outcome.states), sample_timestamp(day), labels)
+    rendered = render(shaper.shape(outcome.states), sample_timestamp(day), labels)
     # A partial day keeps what it got (usable at once) under a name resumption does not
     # count as done, so the next run fetches the whole day again and replaces it.
     if outcome.complete:
@@ -645,7 +683,7 @@ def legacy_file_name(day: date, scope: Scope) -> str:
 
 def backfill_legacy(inputs: Sequence[tuple[LegacyInput, list[Mapping[str, Any]]]],
                     start: date | None, end: date | None, output: Path,
-                    labels: Mapping[str, str], summary: Summary) -> None:
+                    labels: Mapping[str, str], summary: Summary, shaper: Shaper) -> None:
     """Convert each archived day object with the legacy source's own table and write it."""
     from exporter.legacy import day_values
 
@@ -670,9 +708,10 @@ def backfill_legacy(inputs: Sequence[tuple[LegacyInput, list[Mapping[str, Any]]]
                 continue
             values: Values = day_values(obj)
             state = ScopeState(item.scope, up=True, values=values, report_day=day)
-            rendered = render([state], sample_timestamp(day), labels)
+            rendered = render(shaper.shape([state]), sample_timestamp(day), labels)
             write_atomic(path, rendered.text)
             summary.add(rendered, [item.scope])
+            summary.legacy_files += 1
             written += 1
         log.info("legacy file converted", extra={"file": str(item.path),
                                                  "scope": item.scope.name, "days": written})
@@ -687,6 +726,7 @@ class Plan:
     """Everything validated before any request: bad input fails before work starts."""
 
     config: Config | None
+    fetch: bool
     days: tuple[date, ...]
     labels: dict[str, str]
     legacy: tuple[tuple[LegacyInput, list[Mapping[str, Any]]], ...]
@@ -695,10 +735,15 @@ class Plan:
     end: date | None
     merge: Path | None
 
+    @property
+    def cardinality(self) -> Cardinality:
+        return self.config.cardinality if self.config is not None else Cardinality()
+
 
 def _config_source(args: argparse.Namespace, has_legacy: bool) -> tuple[bool, Path | None]:
-    """(whether to load a config, its file): with only legacy files nothing is fetched, so
-    no config is needed; without a file the environment may still name the scopes."""
+    """(whether to load a config, its file). Legacy files alone need none (nothing is
+    fetched), but a config given with them still lends its cardinality rules; without a
+    file the environment may name the scopes (COPILOT_EXPORTER_SCOPES)."""
     path: Path | None = getattr(args, "config_file", None)
     if path is None and os.environ.get("COPILOT_EXPORTER_CONFIG"):
         path = Path(os.environ["COPILOT_EXPORTER_CONFIG"])
@@ -708,7 +753,11 @@ def _config_source(args: argparse.Namespace, has_legacy: bool) -> tuple[bool, Pa
 
 
 def plan(args: argparse.Namespace, today: date | None = None) -> Plan:
-    """Validate the flags, the config and the legacy files (UsageError / ConfigError)."""
+    """Validate the flags, the config and the legacy files (UsageError / ConfigError).
+
+    Reports are fetched when a config is there and either no legacy files are given or
+    --from/--to are: with legacy files alone, --from/--to only filter the archives.
+    """
     today = today or utc_today()
     labels = check_labels(args.labels)
     legacy_inputs: list[LegacyInput] = list(args.legacy_files or [])
@@ -721,28 +770,29 @@ def plan(args: argparse.Namespace, today: date | None = None) -> Plan:
         raise UsageError(f"--to {end}: the newest day with a report is yesterday ({yesterday}); "
                          "a day's report exists only once the day is over")
     wanted, config_file = _config_source(args, bool(legacy_inputs))
-    config: Config | None = None
+    config = load(config_file) if wanted else None
+    fetch = config is not None and (not legacy_inputs or (start is not None
+                                                          and end is not None))
     days: tuple[date, ...] = ()
-    if wanted:
-        config = load(config_file)
-        if config.github.token is None and config.github.app is None:
-            raise ConfigError(config.origin, [
-                "github: no credentials: set GITHUB_TOKEN, github.token_file or github.app"])
+    if config is not None and fetch:
         if start is None or end is None:
             raise UsageError("--from and --to are required to fetch reports: e.g. --from "
                              f"{today - timedelta(days=90)} --to {today - timedelta(days=1)}")
+        if config.github.token is None and config.github.app is None:
+            raise ConfigError(config.origin, [
+                "github: no credentials: set GITHUB_TOKEN, github.token_file or github.app"])
         days = tuple(start + timedelta(days=i) for i in range((end - start).days + 1))
     output: Path = args.output
     if output.exists() and not output.is_dir():
         raise UsageError(f"--output {output}: exists and is not a directory")
-    legacy = tuple((item, load_legacy_days(item.path)) for item in legacy_inputs)
     seen: set[Scope] = set()
     for item in legacy_inputs:
         if item.scope in seen:
             raise UsageError(f"--legacy-files: {item.scope.type} {item.scope.name} given twice; "
                              "join its archives into one JSON array")
         seen.add(item.scope)
-    return Plan(config, days, labels, legacy, output, start, end, args.merge)
+    legacy = tuple((item, load_legacy_days(item.path)) for item in legacy_inputs)
+    return Plan(config, fetch, days, labels, legacy, output, start, end, args.merge)
 
 
 def run(args: argparse.Namespace, *, stderr: TextIO | None = None, stdout: TextIO | None = None,
@@ -769,15 +819,16 @@ def run(args: argparse.Namespace, *, stderr: TextIO | None = None, stdout: TextI
     if progress.tty:
         for handler in handlers:
             handler.addFilter(clear)
+    shaper = Shaper(the_plan.cardinality)
     try:
-        if the_plan.config is not None:
-            report_scopes = _report_scopes(the_plan.config, summary, the_plan.days)
-            if report_scopes and todo:
+        if the_plan.config is not None and the_plan.fetch:
+            _note_legacy_scopes(the_plan.config, summary, the_plan.days)
+            if todo:
                 asyncio.run(backfill_reports(the_plan.config, todo, output, the_plan.labels,
-                                             summary, progress,
+                                             summary, progress, shaper,
                                              client_options=client_options))
         backfill_legacy(the_plan.legacy, the_plan.start, the_plan.end, output,
-                        the_plan.labels, summary)
+                        the_plan.labels, summary, shaper)
     except KeyboardInterrupt:
         progress.finish()
         print(f"backfill: interrupted; {len(summary.written)} days written. Run the same "
@@ -790,28 +841,28 @@ def run(args: argparse.Namespace, *, stderr: TextIO | None = None, stdout: TextI
     if the_plan.merge is not None:
         joined = merge(output, the_plan.merge)
         summary.notes.append(f"merged {joined} day files into {the_plan.merge}")
-        source = the_plan.merge
+        summary.notes.append("next: promtool tsdb create-blocks-from openmetrics "
+                             f"{the_plan.merge} BLOCKS_DIR (see docs/backfill.md)")
     else:
-        source = output / "DAY.om"
-    summary.notes.append(f"next: promtool tsdb create-blocks-from openmetrics {source} "
-                         "BLOCKS_DIR (see docs/backfill.md)")
+        summary.notes.append(f"next: for f in {output}/*.om; do promtool tsdb "
+                             'create-blocks-from openmetrics "$f" BLOCKS_DIR; done '
+                             "(see docs/backfill.md)")
     print(summary.render(output), file=out)
     return 1 if summary.failed else 0
 
 
-def _report_scopes(config: Config, summary: Summary, days: Sequence[date]) -> list[Scope]:
+def _note_legacy_scopes(config: Config, summary: Summary, days: Sequence[date]) -> None:
     for scope in config.scopes:
         if scope.source != "reports":
             for day in days:
                 summary.skip(_scope_text(scope), "legacy_source", day)
-    return [s for s in config.scopes if s.source == "reports"]
 
 
 def _todo(the_plan: Plan, summary: Summary) -> list[date]:
     """The days without a complete file: resumption is a file per day that exists or not."""
     summary.days = len(the_plan.days)
-    if the_plan.config is None or not any(s.source == "reports"
-                                          for s in the_plan.config.scopes):
+    if the_plan.config is None or not the_plan.fetch \
+            or not any(s.source == "reports" for s in the_plan.config.scopes):
         return []
     todo: list[date] = []
     for day in the_plan.days:

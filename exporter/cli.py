@@ -14,7 +14,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from exporter import __version__, logs, webconfig
+from exporter import __version__, backfill, logs, webconfig
 from exporter.config import Config, ConfigError, load
 
 log = logging.getLogger("exporter")
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     check = sub.add_parser("check-config", help="validate the config and print the scopes")
     _common(check)
+    backfill.add_parser(sub)
     return parser
 
 
@@ -83,6 +84,8 @@ def _load(args: argparse.Namespace) -> Config:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logs.setup(args.log_level, args.log_format)
+    if args.command == "backfill":
+        return backfill.run(args)
     if args.command == "check-config":
         try:
             print(describe(_load(args)))

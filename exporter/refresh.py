@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 from exporter import cardinality
 from exporter.config import Config, Scope
 from exporter.reports import Outcome, ScopeFailure, ScopeResult
-from exporter.snapshot import ScopeState, Snapshot, SnapshotHolder
+from exporter.snapshot import ScopeState, Snapshot, SnapshotHolder, scope_order
 
 log = logging.getLogger(__name__)
 Part = Literal["scopes", "seats"]
@@ -118,7 +118,7 @@ class Refresher:
                     log.warning("%s%s", outcome.message, f" ({advice})" if advice else "",
                                 extra={**_scope_fields(target), "reason": outcome.reason})
                 states[target] = base.failed(outcome.reason, outcome.message, now, duration)
-        kept = tuple(self.budget.enforce(sorted(states.values(), key=_order)))
+        kept = tuple(self.budget.enforce(sorted(states.values(), key=scope_order)))
         if self.part == "seats":
             return replace(current, seats=kept, created=now)
         return replace(current, scopes=kept, created=now, ready=True,
@@ -129,8 +129,3 @@ def _scope_fields(scope: Scope) -> dict[str, str]:
     return {"scope_type": scope.type, "scope": scope.name}
 
 
-_TYPE_ORDER = {"enterprise": 0, "enterprise_team": 1, "organization": 2, "team": 3}
-
-
-def _order(state: ScopeState) -> tuple[int, str]:
-    return _TYPE_ORDER[state.scope.type], state.scope.name

@@ -41,6 +41,14 @@ class ScopeState:
                        duration=duration)
 
 
+_TYPE_ORDER = {"enterprise": 0, "enterprise_team": 1, "organization": 2, "team": 3}
+
+
+def scope_order(state: ScopeState) -> tuple[int, str]:
+    """Enterprise first, teams last, then by name: the order of the exposition."""
+    return _TYPE_ORDER[state.scope.type], state.scope.name
+
+
 @dataclass(frozen=True)
 class Snapshot:
     scopes: tuple[ScopeState, ...] = ()
