@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bench import load, pct
-from exporter.app import Exporter
+from exporter.app import Exporter, build_sources
 from exporter.demo import start_demo
 
 
@@ -36,8 +36,8 @@ def main() -> None:
     def churn() -> None:
         nonlocal refreshes
         while not stop.is_set():
-            exporter.refresher.sources["reports"].__init__(exporter.client)  # type: ignore[misc]
-            exporter.refresh_now()  # cache dropped above: a full refresh each time
+            exporter.refresher.sources = build_sources(exporter.client)  # empty caches:
+            exporter.refresh_now()  # a full refresh each time
             refreshes += 1
 
     worker = threading.Thread(target=churn, daemon=True)

@@ -28,6 +28,7 @@ from exporter import state
 from exporter.collector import SnapshotCollector, StatusCollector
 from exporter.config import Config
 from exporter.github import ApiStats, GitHubClient, TokenProvider
+from exporter.legacy import LegacySource
 from exporter.logs import register_secret
 from exporter.refresh import Refresher, Source
 from exporter.reports import ReportsSource
@@ -66,9 +67,7 @@ def static_token(token: str | None) -> TokenProvider:
     return provide
 
 
-def build_sources(config: Config, client: GitHubClient) -> dict[str, Source]:
-    from exporter.legacy import LegacySource
-
+def build_sources(client: GitHubClient) -> dict[str, Source]:
     return {"reports": ReportsSource(client), "legacy": LegacySource(client)}
 
 
@@ -95,7 +94,7 @@ class Exporter:
         self.client = GitHubClient(gh.api_url, self._token_provider(), stats=self.stats,
                                    timeout=gh.timeout, concurrency=gh.concurrency,
                                    max_retries=gh.max_retries, **self.client_options)
-        self.refresher = Refresher(self.config, build_sources(self.config, self.client),
+        self.refresher = Refresher(self.config, build_sources(self.client),
                                    self.holder)
         self.seats: Refresher | None = None
         if self.config.seats.enabled:
