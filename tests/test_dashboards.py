@@ -53,11 +53,14 @@ DIMENSION_VARIABLES = {
         "model": "github_copilot_ide_code_completions_engaged_users_by_editor_model",
     },
 }
-# Exporter status metrics: everything else named github_copilot_* is a daily usage gauge.
+# Exporter status metrics: everything else named github_copilot_* is a daily usage gauge or
+# (CURRENT_METRICS) a seat gauge.
 STATUS_METRICS = {
     "github_copilot_up",
     "github_copilot_report_day_timestamp_seconds",
     "github_copilot_last_success_timestamp_seconds",
+    "github_copilot_seats_up",
+    "github_copilot_seats_last_success_timestamp_seconds",
     "github_copilot_refresh_duration_seconds",
     "github_copilot_api_requests_total",
     "github_copilot_api_request_failures_total",
@@ -72,8 +75,34 @@ UNSCOPED_METRICS = {
     "github_copilot_rate_limit_reset_timestamp_seconds",
     "github_copilot_exporter_build_info",
 }
-# The only metric the dashboards read that shared/METRICS.md does not list.
-NOT_IN_CONTRACT = {"github_copilot_refresh_duration_seconds"}
+# Seat and licence gauges (exporter/seats.py): current values refreshed every few hours, not
+# daily figures. Panels read them as they are now (instant queries); last_over_time(...[1d])
+# is allowed too. They still hold one value per scope and are never added up across scopes.
+CURRENT_METRICS = {
+    "github_copilot_seats",
+    "github_copilot_seats_active_this_cycle",
+    "github_copilot_seats_inactive_this_cycle",
+    "github_copilot_seats_pending_invitation",
+    "github_copilot_seats_pending_cancellation",
+    "github_copilot_seats_added_this_cycle",
+    "github_copilot_billing_info",
+    "github_copilot_seats_by_last_activity",
+    "github_copilot_seats_by_editor",
+    "github_copilot_seats_by_assigning_team",
+    "github_copilot_seats_assigned_directly",
+}
+# Metrics the dashboards read that shared/METRICS.md does not list: the refresh duration and
+# the seat metrics (status and gauges).
+NOT_IN_CONTRACT = {
+    "github_copilot_refresh_duration_seconds",
+    "github_copilot_seats_up",
+    "github_copilot_seats_last_success_timestamp_seconds",
+    *CURRENT_METRICS,
+}
+# The dashboard with the Licences row, and the one showing seat data freshness.
+LICENCES_DASHBOARD = "copilot-adoption"
+HEALTH_DASHBOARD = "copilot-exporter-health"
+LAST_ACTIVITY_MATCHER = re.compile(r'\blast_activity\s*(=~|=|!=|!~)\s*"([^"]*)"')
 
 METRIC = re.compile(r"\b(github_copilot_[a-z0-9_]+)\b(?!\s*\()")
 AGGREGATION = re.compile(
@@ -290,10 +319,13 @@ def test_daily_gauges_are_read_one_value_per_day() -> None:
     for uid, board in BOARDS.items():
         for query in queries(uid, board):
             assert "sum_over_time" not in query.expr, query.where()
-            daily = [m for m, _ in selectors(query.expr) if m not in STATUS_METRICS]
+            daily = [m for m, _ in selectors(query.expr)
+                     if m not in STATUS_METRICS | CURRENT_METRICS]
             if not daily:
                 continue
-            wrapped = re.findall(r"last_over_time\(\s*github_copilot_[a-z0-9_]+\s*\{", query.expr)
+            wrapped = [m for m in re.findall(
+                r"last_over_time\(\s*(github_copilot_[a-z0-9_]+)\s*\{", query.expr)
+                if m not in CURRENT_METRICS]
             assert len(wrapped) == len(daily), (
                 f"{query.where()}: every daily gauge is read with last_over_time(...[1d])")
             ranges = re.findall(r"\[([^\]]*)\]", query.expr)
@@ -301,6 +333,62 @@ def test_daily_gauges_are_read_one_value_per_day() -> None:
             if query.is_range:
                 assert query.panel_interval == "1d", (
                     f"{query.where()}: a daily series needs the panel's min interval at 1d")
+
+
+def test_seat_gauges_are_read_as_current_values() -> None:
+    # Seats change every few hours, not once a day: a query on seat gauges alone reads them as
+    # they are (or their newest value of the last day), never a 1d step or a sum over time.
+    seen = False
+    for uid, board in BOARDS.items():
+        for query in queries(uid, board):
+            read = {m for m, _ in selectors(query.expr)}
+            if not read & CURRENT_METRICS:
+                continue
+            seen = True
+            assert read <= CURRENT_METRICS | STATUS_METRICS, (
+                f"{query.where()}: seat gauges are not mixed with daily usage gauges")
+            assert not re.search(r"\b(increase|rate|irate|delta|\w+_over_time)\(", query.expr
+                                 .replace("last_over_time(", "")), query.where()
+            ranges = re.findall(r"\[([^\]]*)\]", query.expr)
+            assert set(ranges) <= {"1d"}, f"{query.where()}: ranges {ranges}"
+            assert query.panel_interval != "1d", (
+                f"{query.where()}: seats refresh every few hours; a 1d step hides that")
+    assert seen, "no panel reads the seat gauges"
+
+
+def test_the_licences_row_and_the_seat_freshness_panels() -> None:
+    from exporter.metrics import all_specs
+
+    seat_specs = {spec.name for spec in all_specs() if spec.group == "seats"}
+    assert seat_specs == CURRENT_METRICS, "CURRENT_METRICS lists the exporter's seat gauges"
+    board = BOARDS[LICENCES_DASHBOARD]
+    rows = [p for p in board["panels"] if p["type"] == "row"]
+    (licences,) = [r for r in rows if r["title"] == "Licences"]
+    # The panels below the Licences row (up to the next row, or inside it when collapsed).
+    after = [p for p in board["panels"] if p["gridPos"]["y"] > licences["gridPos"]["y"]]
+    following = [r["gridPos"]["y"] for r in rows if r["gridPos"]["y"] > licences["gridPos"]["y"]]
+    below = [p for p in after if not following or p["gridPos"]["y"] < min(following)]
+    panels = licences.get("panels") or below
+    read = {m for p in panels for t in p["targets"] for m, _ in selectors(t["expr"])}
+    assert read >= CURRENT_METRICS | {"github_copilot_seats_last_success_timestamp_seconds"}, (
+        f"the Licences row lacks {sorted(CURRENT_METRICS - read)}")
+    outside = {m for p in query_panels(board) if p not in panels
+               for t in p["targets"] for m, _ in selectors(t["expr"])}
+    assert not outside & CURRENT_METRICS, "seat panels belong in the Licences row"
+    health = {m for q in queries(HEALTH_DASHBOARD, BOARDS[HEALTH_DASHBOARD])
+              for m, _ in selectors(q.expr)}
+    assert {"github_copilot_seats_up",
+            "github_copilot_seats_last_success_timestamp_seconds"} <= health
+
+
+def test_last_activity_matchers_name_real_buckets() -> None:
+    from exporter.seats import ACTIVITY_VALUES
+
+    for uid, board in BOARDS.items():
+        for query in queries(uid, board):
+            for _, value in LAST_ACTIVITY_MATCHER.findall(query.expr):
+                assert set(value.split("|")) <= set(ACTIVITY_VALUES), (
+                    f"{query.where()}: last_activity {value!r}; buckets {ACTIVITY_VALUES}")
 
 
 def test_usage_queries_never_aggregate_across_scopes() -> None:
@@ -372,6 +460,21 @@ def wait_ready(process: prom.ManagedProcess, address: str) -> None:
                     what=f"{process.name} /readyz", process=process)
 
 
+def serves_seat_data(address: str) -> bool:
+    """True once the exporter's first seats refresh (a job of its own, started beside the
+    usage refresh that /readyz waits for) has put seat gauges into /metrics."""
+    try:
+        text = httpx.get(f"http://{address}/metrics", timeout=5).text
+    except httpx.HTTPError:
+        return False
+    return "\ngithub_copilot_seats{" in text
+
+
+def wait_for_seat_data(process: prom.ManagedProcess, address: str) -> None:
+    prom.wait_until(lambda: serves_seat_data(address), timeout=30,
+                    what=f"{process.name} to serve seat data", process=process)
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     binaries = prom.require_binaries()
@@ -382,9 +485,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         legacy, legacy_addr = start_demo_exporter("exporter-legacy", workdir, "legacy")
         cleanup.callback(legacy.stop)
         wait_ready(reports, reports_addr)
+        wait_for_seat_data(reports, reports_addr)
         legacy_problem: str | None = None
         try:
             wait_ready(legacy, legacy_addr)
+            wait_for_seat_data(legacy, legacy_addr)
         except prom.PrometheusError as exc:
             legacy_problem = f"the legacy demo exporter did not start: {exc}"
             legacy.stop()
@@ -407,10 +512,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         def scraped_a_few_times() -> bool:
             result = prometheus.query(
                 f'count_over_time(up{{job="{REPORTS_JOB}"}}[1m]) >= 3 '
-                f'and on () count(github_copilot_up{{job="{REPORTS_JOB}"}}) > 0')
+                f'and on () count(github_copilot_up{{job="{REPORTS_JOB}"}}) > 0 '
+                f'and on () count(github_copilot_seats{{job="{REPORTS_JOB}"}}) > 0')
             return bool(result)
 
-        prom.wait_until(scraped_a_few_times, timeout=30, what="three scrapes of the exporter",
+        prom.wait_until(scraped_a_few_times, timeout=30,
+                        what="three scrapes of the exporter, with seat data",
                         process=prometheus.process)
         yield Stack(prometheus, legacy_problem)
 

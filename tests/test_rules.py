@@ -117,6 +117,19 @@ def test_rules_read_only_metrics_the_exporter_declares() -> None:
                 assert metric in declared, f"{path.name}: {metric} is not exported"
 
 
+def test_seat_alerts_name_real_last_activity_buckets() -> None:
+    from exporter.seats import ACTIVITY_VALUES
+
+    found = False
+    for path in (ALERTS, RECORDING):
+        for rule in rules(path, "expr"):
+            for value in re.findall(r'\blast_activity\s*=~?\s*"([^"]*)"', rule["expr"]):
+                found = True
+                assert set(value.split("|")) <= set(ACTIVITY_VALUES), (
+                    f"{path.name}: last_activity {value!r}; buckets {ACTIVITY_VALUES}")
+    assert found, "CopilotManySeatsIdle reads the idle buckets by name"
+
+
 def test_the_target_down_job_convention_is_documented() -> None:
     (down,) = [r for r in rules(ALERTS, "alert") if r["alert"] == "CopilotExporterDown"]
     assert down["expr"] == 'up{job=~".*copilot.*"} == 0'
