@@ -257,6 +257,10 @@ class GitHubClient:
                     self.stats.failure(DOWNLOAD_ENDPOINT, "network")
                     raise ApiError("network", f"download of {redact_url(url)} failed: "
                                    f"{type(exc).__name__}", endpoint=DOWNLOAD_ENDPOINT) from None
+                except httpx.DecodingError:
+                    self.stats.failure(DOWNLOAD_ENDPOINT, "invalid_response")
+                    raise ApiError("invalid_response", f"download of {redact_url(url)}: "
+                                   "undecodable body", endpoint=DOWNLOAD_ENDPOINT) from None
 
     async def _request(self, client: httpx.AsyncClient, endpoint: str, method: str, url: str,
                        params: Mapping[str, str] | None, headers: Mapping[str, str],
@@ -274,6 +278,9 @@ class GitHubClient:
                                      endpoint=endpoint)
                 except httpx.TransportError as exc:
                     error = ApiError("network", f"{endpoint}: {type(exc).__name__}",
+                                     endpoint=endpoint)
+                except httpx.DecodingError:  # e.g. a corrupt gzip body
+                    error = ApiError("invalid_response", f"{endpoint}: undecodable body",
                                      endpoint=endpoint)
                 else:
                     error = None
