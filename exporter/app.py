@@ -167,7 +167,7 @@ class Exporter:
         self.server = ExporterHTTPServer(self.listen, self.exposition,
                                          lambda: self.holder.current, self.telemetry_path,
                                          self.web)
-        self._server_thread = threading.Thread(target=self.server.serve_forever,
+        self._server_thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
                                                name="http", daemon=True)
         self._server_thread.start()
         host, port = self.server.server_address[:2]

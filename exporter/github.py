@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from exporter import __version__
-from exporter.logs import redact_url
+from exporter.logs import redact, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -225,8 +225,8 @@ class GitHubClient:
         attempt = 0
         while True:
             attempt += 1
-            await self._wait_turn()
             async with self._semaphore:
+                await self._wait_turn()  # inside: queued requests also honour a new pause
                 try:
                     async with self._downloads.stream("GET", url) as response:
                         code = str(response.status_code)
@@ -255,8 +255,9 @@ class GitHubClient:
                                    endpoint=DOWNLOAD_ENDPOINT) from None
                 except httpx.TransportError as exc:
                     self.stats.failure(DOWNLOAD_ENDPOINT, "network")
-                    raise ApiError("network", f"download of {redact_url(url)} failed: "
-                                   f"{type(exc).__name__}", endpoint=DOWNLOAD_ENDPOINT) from None
+                    raise ApiError("network", f"download of {redact_url(url)} failed: the "
+                                   f"connection broke off ({type(exc).__name__})",
+                                   endpoint=DOWNLOAD_ENDPOINT) from None
                 except httpx.DecodingError:
                     self.stats.failure(DOWNLOAD_ENDPOINT, "invalid_response")
                     raise ApiError("invalid_response", f"download of {redact_url(url)}: "
@@ -268,17 +269,17 @@ class GitHubClient:
         attempt = 0
         while True:
             attempt += 1
-            await self._wait_turn()
             error: ApiError | None
             async with self._semaphore:
+                await self._wait_turn()  # inside: queued requests also honour a new pause
                 try:
                     raw = await client.request(method, url, params=params, headers=headers)
                 except httpx.TimeoutException:
                     error = ApiError("timeout", f"{endpoint}: request timed out",
                                      endpoint=endpoint)
                 except httpx.TransportError as exc:
-                    error = ApiError("network", f"{endpoint}: {type(exc).__name__}",
-                                     endpoint=endpoint)
+                    error = ApiError("network", f"{endpoint}: the connection to GitHub failed "
+                                     f"({type(exc).__name__})", endpoint=endpoint)
                 except httpx.DecodingError:  # e.g. a corrupt gzip body
                     error = ApiError("invalid_response", f"{endpoint}: undecodable body",
                                      endpoint=endpoint)
@@ -301,16 +302,18 @@ class GitHubClient:
                 if attempt > self._max_retries or wait > self._max_rl_wait:
                     raise ApiError("rate_limited", f"{endpoint}: rate limited by GitHub; "
                                    f"retry in {wait:.0f}s", raw.status_code, endpoint)
-                log.warning("GitHub rate limit reached; pausing all requests",
-                            extra={"endpoint": endpoint, "wait_seconds": round(wait, 1)})
-                self._not_before = max(self._not_before, time.time() + wait)
+                resume = time.time() + wait
+                if resume > self._not_before:  # the scope's failure is what gets a warning
+                    log.info("GitHub rate limit reached; pausing all requests",
+                             extra={"endpoint": endpoint, "wait_seconds": round(wait, 1)})
+                    self._not_before = resume
                 continue
             reason = _reason_for(raw.status_code, raw.content)
             self.stats.failure(endpoint, reason)
             if raw.status_code >= 500 and attempt <= self._max_retries:
                 await self._sleep_backoff(attempt)
                 continue
-            message = _github_message(raw.content)
+            message = redact(_github_message(raw.content))  # GitHub may echo what we sent
             raise ApiError(reason, f"{endpoint} answered {raw.status_code}"
                            + (f": {message}" if message else ""), raw.status_code, endpoint)
 
@@ -343,8 +346,7 @@ class GitHubClient:
             return
 
     async def _wait_turn(self) -> None:
-        delay = self._not_before - time.time()
-        if delay > 0:
+        while (delay := self._not_before - time.time()) > 0:  # the pause may grow meanwhile
             await asyncio.sleep(delay)
 
     async def _sleep_backoff(self, attempt: int) -> None:

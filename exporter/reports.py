@@ -254,6 +254,7 @@ class ReportsSource:
             raise ApiError("invalid_response", f"{template}: answer has no download_links",
                            response.status, template) from None
         if not isinstance(links, list) or not all(isinstance(u, str) for u in links):
+            self._client.stats.failure(template, "invalid_response")
             raise ApiError("invalid_response", f"{template}: download_links is not a list of "
                            "URLs", response.status, template)
         return links
