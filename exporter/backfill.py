@@ -264,11 +264,13 @@ class Rendered:
     samples: int
 
 
-def _escape(value: str) -> str:
+def escape_label_value(value: str) -> str:
+    """OpenMetrics escaping of a label value or HELP text."""
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
-def _value(value: float) -> str:
+def format_value(value: float) -> str:
+    """An OpenMetrics sample value."""
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
@@ -293,13 +295,13 @@ def render(states: Sequence[ScopeState], timestamp: int, labels: Mapping[str, st
         spec = index.get(family.name)
         if spec is None or (spec.group == "status" and family.name not in _STATUS_KEPT):
             continue
-        help_text = _escape(family.documentation)
+        help_text = escape_label_value(family.documentation)
         lines.append(f"# HELP {family.name} {help_text}")
         lines.append(f"# TYPE {family.name} {family.type}")
         for sample in family.samples:
             key = tuple(sorted({**sample.labels, **labels}.items()))
-            rendered = ",".join(f'{k}="{_escape(v)}"' for k, v in key)
-            lines.append(f"{sample.name}{{{rendered}}} {_value(sample.value)} {timestamp}")
+            rendered = ",".join(f'{k}="{escape_label_value(v)}"' for k, v in key)
+            lines.append(f"{sample.name}{{{rendered}}} {format_value(sample.value)} {timestamp}")
             series.add((sample.name, key))
             samples += 1
     lines.append("# EOF")

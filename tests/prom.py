@@ -13,7 +13,6 @@ samples (the shape a backfill has) and writes them as TSDB blocks with ``promtoo
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import socket
@@ -29,6 +28,8 @@ import httpx
 import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
+
+from exporter.backfill import escape_label_value, format_value
 
 INSTALL_HINT = (
     "install Prometheus to run it: `apt-get install prometheus` (Debian/Ubuntu; the package "
@@ -254,18 +255,6 @@ def running_prometheus(binaries: Binaries, workdir: Path,
         yield client
 
 
-def _escape_label_value(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _format_value(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    return repr(float(value))
-
-
 def daily_history_openmetrics(exposition: str, extra_labels: Mapping[str, str],
                               timestamps: Sequence[float],
                               keep: Callable[[str], bool] = lambda name: True) -> str:
@@ -282,9 +271,9 @@ def daily_history_openmetrics(exposition: str, extra_labels: Mapping[str, str],
         out.append(f"# TYPE {family.name} gauge")
         for sample in family.samples:
             labels = {**sample.labels, **extra_labels}
-            rendered = ",".join(f'{k}="{_escape_label_value(v)}"'
+            rendered = ",".join(f'{k}="{escape_label_value(v)}"'
                                 for k, v in sorted(labels.items()))
-            value = _format_value(sample.value)
+            value = format_value(sample.value)
             for ts in times:
                 out.append(f"{sample.name}{{{rendered}}} {value} {ts:.3f}")
     out.append("# EOF")
