@@ -24,7 +24,7 @@ from prometheus_client.openmetrics import exposition as om_format
 
 from exporter import __version__
 from exporter.logs import redact
-from exporter.snapshot import Snapshot, SnapshotHolder
+from exporter.snapshot import ScopeState, Snapshot, SnapshotHolder
 from exporter.webconfig import OPEN_PATHS, WebConfig
 
 log = logging.getLogger(__name__)
@@ -112,17 +112,22 @@ def _ts(value: float | None) -> str:
     return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _status(state: ScopeState) -> str:
+    return "up" if state.up else f"down ({state.reason})"
+
+
 def landing_page(snapshot: Snapshot, telemetry_path: str) -> bytes:
     rows = []
+    seats = {state.scope: state for state in snapshot.seats}
     for state in snapshot.scopes:
-        status = "up" if state.up else f"down ({state.reason})"
+        seat = seats.get(state.scope)
         rows.append(
             "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in (
-                state.scope.type, state.scope.name, state.scope.source, status,
+                state.scope.type, state.scope.name, state.scope.source, _status(state),
                 state.report_day or "none", _ts(state.last_success),
-                redact(state.error or ""),
+                redact(state.error or ""), _status(seat) if seat else "–",
             )) + "</tr>")
-    table = "\n".join(rows) or '<tr><td colspan="7">first refresh not finished yet</td></tr>'
+    table = "\n".join(rows) or '<tr><td colspan="8">first refresh not finished yet</td></tr>'
     path = html.escape(telemetry_path)
     page = f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>GitHub Copilot Exporter</title>
@@ -132,7 +137,7 @@ td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}</style></head>
 <p>Version {html.escape(__version__)}. <a href="{path}">Metrics</a> ·
 <a href="/healthz">Health</a> · <a href="/readyz">Readiness</a></p>
 <table><tr><th>Type</th><th>Scope</th><th>Source</th><th>Status</th><th>Report day</th>
-<th>Last success</th><th>Last error</th></tr>
+<th>Last success</th><th>Last error</th><th>Seats</th></tr>
 {table}
 </table></body></html>
 """

@@ -305,3 +305,5 @@ def test_openmetrics_gzip_landing_page_and_health(store: StaticStore,
     assert "github_copilot_code_generations{" in unzipped and "process_cpu_seconds" in unzipped
     page = scrape(exporter, "/").text
     assert "hub/infra" in page and "/metrics" in page and "octo" in page
+    exporter.refresh_seats_now()  # the fake has no billing data for octo: seats are down
+    assert "<td>down (seats_not_found)</td>" in scrape(exporter, "/").text
