@@ -79,11 +79,11 @@ class _MembersSink:
     def add(self, record: Record) -> None:
         if record.get("day", self.day) != self.day:
             return
-        slug = aggregate.label(record.get("slug"))
+        slug = aggregate.label(record.get("slug") or record.get("team_slug"))
         user = user_key(record)
         if not slug or user is None:
             return
-        if self.wanted is not None and slug not in self.wanted:
+        if self.wanted is not None and slug.lower() not in self.wanted:
             return
         members = self.members.setdefault(slug, set())
         if user not in members:
@@ -209,6 +209,9 @@ class ReportsSource:
                     for slug, values in sorted(teams.teams.items())}
         assert scope.team is not None
         values = teams.teams.get(scope.team)
+        if values is None:  # the config may spell the slug in another case
+            values = next((v for slug, v in teams.teams.items()
+                           if slug.lower() == scope.team.lower()), None)
         if values is None:
             return {scope: ScopeFailure(
                 "team_not_found",
@@ -311,7 +314,7 @@ class ReportsSource:
     async def _team_join(self, owner_path: str, scopes: list[Scope], only: date | None, *,
                          entity: bool) -> _Teams:
         wanted = None if any(s.is_wildcard for s in scopes) else frozenset(
-            s.team for s in scopes if s.team)
+            s.team.lower() for s in scopes if s.team)  # slugs are lower case; configs vary
         cached = self._teams.get(owner_path) if only is None else None
         if cached is not None and (cached.wanted != wanted
                                    or (entity and cached.owner_users is None)):

@@ -307,3 +307,17 @@ def test_openmetrics_gzip_landing_page_and_health(store: StaticStore,
     assert "hub/infra" in page and "/metrics" in page and "octo" in page
     exporter.refresh_seats_now()  # the fake has no billing data for octo: seats are down
     assert "<td>down (seats_not_found)</td>" in scrape(exporter, "/").text
+
+
+def test_team_slugs_match_whatever_case_the_config_uses(store: StaticStore,
+                                                        make_exporter: ExporterFactory) -> None:
+    day = yesterday()
+    estate(store, day)
+    store.set_report("user-teams-1-day", "orgs/octo", day, [
+        {**membership(1, "web", day, 11), "slug": None, "team_slug": "web"},
+        membership(2, "web", day, 11)])
+    exporter = make_exporter([{"org": "octo", "team": "WEB"}])
+    exporter.refresh_now()
+    body = scrape(exporter).text
+    assert value(body, "github_copilot_up", scope="octo/WEB") == 1
+    assert value(body, "github_copilot_daily_active_users", scope="octo/WEB") == 2
