@@ -19,7 +19,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -31,8 +31,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from exporter import config as config_mod
 from exporter.app import Exporter, static_token
+from exporter.auth import AppTokens
+from exporter.config import AppAuth
 from exporter.fakegithub import FakeGitHub, Fault, RecordedRequest, StaticStore
-from exporter.github import ApiError, GitHubClient
+from exporter.github import ApiError, ApiStats, GitHubClient
 from exporter.logs import REDACTED, JsonFormatter, LogfmtFormatter, register_secret
 from tests.conftest import TOKEN, ExporterFactory, scrape, value, yesterday
 from tests.fixtures import entity
@@ -409,3 +411,25 @@ def test_the_cli_with_a_github_app_prints_no_key_jwt_or_installation_token(
     for text in (run.stderr, run.metrics, run.page):
         assert leaks(text, [*secrets, *signatures(requests)]) == []
     assert_no_authorization_on_downloads(requests)
+
+
+def test_an_installation_token_is_renewed_before_it_expires(app_key: AppKey,
+                                                           tmp_path: Path) -> None:
+    """Within five minutes of expiry a fresh token is bought; before that the cached one."""
+
+    key_file = tmp_path / "app.pem"
+    key_file.write_bytes(app_key.pem)
+    store = StaticStore()
+    store.add_owner("orgs/octo")
+    with FakeGitHub(store, token=TOKEN, app_public_key_pem=app_key.public, app_id=4711) as fake:
+        tokens = AppTokens(AppAuth(4711, key_file), fake.api_url, ApiStats())
+        path = "/orgs/octo/copilot/metrics/reports/organization-1-day"
+        first = asyncio.run(tokens.token_for(path))
+        assert asyncio.run(tokens.token_for(path)) == first
+        assert len(fake.installation_tokens) == 1
+        (installation,) = tokens._tokens  # age the cached token to 4 minutes before expiry
+        tokens._tokens[installation] = replace(tokens._tokens[installation],
+                                               expires=time.time() + 240)
+        renewed = asyncio.run(tokens.token_for(path))
+    assert renewed != first
+    assert fake.installation_tokens == [first, renewed]
