@@ -36,7 +36,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from exporter import cardinality
+from exporter import cardinality, files
 from exporter import metrics as m
 from exporter.aggregate import Values
 from exporter.collector import SnapshotCollector
@@ -309,18 +309,8 @@ def render(states: Sequence[ScopeState], timestamp: int, labels: Mapping[str, st
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file and a rename, so a file under its final name is whole:
-    a run interrupted mid-write leaves no half day that resumption would take as done."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """A run interrupted mid-write leaves no half day that resumption would take as done."""
+    files.write_atomic(path, lambda handle: handle.write(text))
 
 
 def day_files(directory: Path) -> list[Path]:
@@ -335,23 +325,18 @@ def merge(directory: Path, target: Path) -> int:
     (checked with promtool 2.42), so the day files are joined as they are, streamed.
     Returns the number of files joined.
     """
-    files = [f for f in day_files(directory) if f.resolve() != target.resolve()]
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as out:
-            for path in files:
-                with path.open(encoding="utf-8") as day:
-                    for line in day:
-                        if line.rstrip("\n") != "# EOF":
-                            out.write(line)
-            out.write("# EOF\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return len(files)
+    days = [f for f in day_files(directory) if f.resolve() != target.resolve()]
+
+    def join(out: TextIO) -> None:
+        for path in days:
+            with path.open(encoding="utf-8") as day:
+                for line in day:
+                    if line.rstrip("\n") != "# EOF":
+                        out.write(line)
+        out.write("# EOF\n")
+
+    files.write_atomic(target, join)
+    return len(days)
 
 
 # --- progress and summary -----------------------------------------------------------------

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from exporter.config import Scope
+from exporter.files import write_atomic
 from exporter.snapshot import ScopeState, Snapshot
 
 log = logging.getLogger(__name__)
@@ -48,12 +47,7 @@ def save(path: Path, snapshot: Snapshot) -> None:
     data = {"version": VERSION, "created": snapshot.created,
             "scopes": [_dump_state(s) for s in snapshot.scopes]}
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, separators=(",", ":"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        write_atomic(path, lambda handle: json.dump(data, handle, separators=(",", ":")))
     except OSError as exc:
         log.warning("cannot write the state file; the next restart starts empty",
                     extra={"path": str(path), "err": exc.strerror})
