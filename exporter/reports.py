@@ -243,7 +243,8 @@ class ReportsSource:
         return template, f"/{owner_path}/copilot/metrics/reports/{kind}"
 
     async def links(self, owner_path: str, kind: str, day: date) -> list[str] | None:
-        """The signed download links of one report day; None when it is not there (204/404)."""
+        """The signed download links of one report day; None when it is not there (204/404,
+        or no links)."""
         template, path = self._endpoint(owner_path, kind)
         response = await self._client.get(template, path, {"day": day.isoformat()},
                                           ok=(200, 204, 404))
@@ -256,6 +257,8 @@ class ReportsSource:
             self._client.stats.failure(template, "invalid_response")
             raise ApiError("invalid_response", f"{template}: answer has no download_links",
                            response.status, template) from None
+        if links == []:  # a report with no files is a day that is not there (yet)
+            return None
         if not isinstance(links, list) or not all(isinstance(u, str) for u in links):
             self._client.stats.failure(template, "invalid_response")
             raise ApiError("invalid_response", f"{template}: download_links is not a list of "

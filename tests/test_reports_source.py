@@ -321,3 +321,17 @@ def test_team_slugs_match_whatever_case_the_config_uses(store: StaticStore,
     body = scrape(exporter).text
     assert value(body, "github_copilot_up", scope="octo/WEB") == 1
     assert value(body, "github_copilot_daily_active_users", scope="octo/WEB") == 2
+
+
+def test_a_day_answered_with_no_download_links_counts_as_not_there(
+        store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory) -> None:
+    before = yesterday() - timedelta(days=1)
+    estate(store, before)
+    github.add_fault(Fault(path_regex=f"organization-1-day.*day={yesterday()}", host="api",
+                           status=200, body=b'{"download_links": [], "report_day": "x"}'))
+    exporter = make_exporter([{"org": "octo"}])
+    exporter.refresh_now()
+    body = scrape(exporter).text
+    assert value(body, "github_copilot_up", scope="octo") == 1
+    assert value(body, "github_copilot_report_day_timestamp_seconds", scope="octo") == \
+        (before - before.fromtimestamp(0)).total_seconds()
