@@ -25,6 +25,7 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
 from exporter import state
+from exporter.auth import AppTokens
 from exporter.collector import SnapshotCollector, StatusCollector
 from exporter.config import Config
 from exporter.github import ApiStats, GitHubClient, TokenProvider
@@ -67,6 +68,17 @@ def static_token(token: str | None) -> TokenProvider:
     return provide
 
 
+def make_client(config: Config, stats: ApiStats, **options: float) -> GitHubClient:
+    """The GitHub client a config describes: its URL, limits and credentials (a token, or a
+    GitHub App whose installation tokens are bought per org)."""
+    gh = config.github
+    register_secret(gh.token)
+    token = (AppTokens(gh.app, gh.api_url, stats).token_for if gh.app is not None
+             else static_token(gh.token))
+    return GitHubClient(gh.api_url, token, stats=stats, timeout=gh.timeout,
+                        concurrency=gh.concurrency, max_retries=gh.max_retries, **options)
+
+
 def build_sources(client: GitHubClient) -> dict[str, Source]:
     return {"reports": ReportsSource(client), "legacy": LegacySource(client)}
 
@@ -84,16 +96,12 @@ class Exporter:
     web: WebConfig | None = None
 
     def __post_init__(self) -> None:
-        gh = self.config.github
-        register_secret(gh.token)
         if self.config.state_file is not None:
             restored = state.load(self.config.state_file)
             if restored is not None:
                 self.holder.swap(restored)
         self.loop = LoopThread()
-        self.client = GitHubClient(gh.api_url, self._token_provider(), stats=self.stats,
-                                   timeout=gh.timeout, concurrency=gh.concurrency,
-                                   max_retries=gh.max_retries, **self.client_options)
+        self.client = make_client(self.config, self.stats, **self.client_options)
         self.refresher = Refresher(self.config, build_sources(self.client),
                                    self.holder)
         self.seats: Refresher | None = None
@@ -115,15 +123,6 @@ class Exporter:
         self.server: ExporterHTTPServer | None = None
         self._stopped = False
         self._server_thread: threading.Thread | None = None
-
-    def _token_provider(self) -> TokenProvider:
-        app = self.config.github.app
-        if app is not None:
-            from exporter.auth import AppTokens
-
-            tokens = AppTokens(app, self.config.github.api_url, self.stats)
-            return tokens.token_for
-        return static_token(self.config.github.token)
 
     def refresh_now(self) -> None:
         """Run one usage refresh to completion (the scheduled job, also used by tests)."""

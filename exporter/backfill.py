@@ -31,7 +31,7 @@ import sys
 import time
 from calendar import timegm
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -39,12 +39,12 @@ from typing import Any, TextIO
 from exporter import cardinality, files
 from exporter import metrics as m
 from exporter.aggregate import Values
+from exporter.app import make_client
 from exporter.collector import SnapshotCollector
 from exporter.config import Cardinality, Config, ConfigError, Scope, ScopeType, load
-from exporter.github import ApiStats, GitHubClient, TokenProvider
-from exporter.logs import register_secret
+from exporter.github import ApiStats
 from exporter.reports import ReportsSource, ScopeResult, utc_today
-from exporter.snapshot import ScopeState, Snapshot, scope_order
+from exporter.snapshot import ScopeState, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -489,20 +489,6 @@ class Summary:
 
 # --- the reports API ----------------------------------------------------------------------
 
-def _token_provider(config: Config, stats: ApiStats) -> TokenProvider:
-    app = config.github.app
-    if app is not None:
-        from exporter.auth import AppTokens
-
-        return AppTokens(app, config.github.api_url, stats).token_for
-    token = config.github.token
-
-    async def provide(_path: str) -> str | None:
-        return token
-
-    return provide
-
-
 @dataclass(frozen=True)
 class DayOutcome:
     """One day of every report scope: what to write and what is missing, and why."""
@@ -544,41 +530,15 @@ async def fetch_day(source: ReportsSource, scopes: Sequence[Scope], day: date,
     return DayOutcome(day, tuple(states), tuple(skipped), tuple(failed))
 
 
-class Shaper:
-    """The live refresh's cardinality rules, applied to each backfilled day.
-
-    The live exporter cuts breakdowns per scope type, folds dimension values into
-    ``other`` and keeps its snapshot under ``max_series`` when it builds a snapshot; a day
-    written without the same cuts would hold series the live exporter never has (and miss
-    its ``other``), so backfilled and live days would not line up.
-    """
-
-    def __init__(self, card: Cardinality) -> None:
-        self._card = card
-        self._budget = cardinality.Budget(card.max_series)
-
-    def shape(self, states: Iterable[ScopeState]) -> list[ScopeState]:
-        shaped = [replace(state, values=cardinality.apply(self._card, state.scope.type,
-                                                          state.values))
-                  for state in states]
-        shaped.sort(key=scope_order)
-        return self._budget.enforce(shaped)
-
-
 async def backfill_reports(config: Config, days: Sequence[date], output: Path,
                            labels: Mapping[str, str], summary: Summary, progress: Progress,
-                           shaper: Shaper, *,
+                           shaper: cardinality.Shaper, *,
                            client_options: Mapping[str, float] | None = None,
                            today: date | None = None) -> None:
     """Fetch and write every day of ``days`` that has no complete file yet."""
     scopes = [s for s in config.scopes if s.source == "reports"]
     today = today or utc_today()
-    gh = config.github
-    register_secret(gh.token)
-    stats = ApiStats()
-    client = GitHubClient(gh.api_url, _token_provider(config, stats), stats=stats,
-                          timeout=gh.timeout, concurrency=gh.concurrency,
-                          max_retries=gh.max_retries, **dict(client_options or {}))
+    client = make_client(config, ApiStats(), **dict(client_options or {}))
     source = ReportsSource(client, today=lambda: today)
     gate = asyncio.Semaphore(DAYS_IN_FLIGHT)
 
@@ -592,7 +552,7 @@ async def backfill_reports(config: Config, days: Sequence[date], output: Path,
 
 
 def _write_day(outcome: DayOutcome, output: Path, labels: Mapping[str, str],
-               summary: Summary, progress: Progress, shaper: Shaper) -> None:
+               summary: Summary, progress: Progress, shaper: cardinality.Shaper) -> None:
     day = outcome.day
     for scope, reason in outcome.skipped:
         summary.skip(_scope_text(scope), reason, day)
@@ -670,7 +630,8 @@ def legacy_file_name(day: date, scope: Scope) -> str:
 
 def backfill_legacy(inputs: Sequence[tuple[LegacyInput, list[Mapping[str, Any]]]],
                     start: date | None, end: date | None, output: Path,
-                    labels: Mapping[str, str], summary: Summary, shaper: Shaper) -> None:
+                    labels: Mapping[str, str], summary: Summary,
+                    shaper: cardinality.Shaper) -> None:
     """Convert each archived day object with the legacy source's own table and write it."""
     from exporter.legacy import day_values
 
@@ -806,7 +767,7 @@ def run(args: argparse.Namespace, *, stderr: TextIO | None = None, stdout: TextI
     if progress.tty:
         for handler in handlers:
             handler.addFilter(clear)
-    shaper = Shaper(the_plan.cardinality)
+    shaper = cardinality.Shaper(the_plan.cardinality)
     try:
         if the_plan.config is not None and the_plan.fetch:
             _note_legacy_scopes(the_plan.config, summary, the_plan.days)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from exporter import metrics as m
 from exporter.aggregate import Labels, Values
 from exporter.config import ALL, Cardinality, DimensionRule, ScopeType
-from exporter.snapshot import ScopeState
+from exporter.snapshot import ScopeState, scope_order
 
 log = logging.getLogger(__name__)
 OTHER = "other"
@@ -130,3 +130,31 @@ class Budget:
             name: samples for name, samples in state.values.items()
             if (index[name].breakdown if name in index else None) not in drop})
             for state in states]
+
+
+class Shaper:
+    """The cardinality rules as a snapshot is built: per scope as its values arrive, then
+    the series budget over the whole, in exposition order.
+
+    The live refresh and the backfill both shape through this, so a backfilled day holds
+    exactly the series (and ``other`` buckets) the live exporter would have shown.
+    """
+
+    def __init__(self, card: Cardinality, *, budget: bool = True) -> None:
+        self._card = card
+        self._budget = Budget(card.max_series if budget else None)
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        return dict(self._budget.dropped)
+
+    def values(self, scope_type: ScopeType, values: Values) -> Values:
+        return apply(self._card, scope_type, values)
+
+    def enforce(self, states: Iterable[ScopeState]) -> list[ScopeState]:
+        return self._budget.enforce(sorted(states, key=scope_order))
+
+    def shape(self, states: Iterable[ScopeState]) -> list[ScopeState]:
+        """Both steps, for states whose values have not been shaped yet."""
+        return self.enforce(replace(state, values=self.values(state.scope.type, state.values))
+                            for state in states)

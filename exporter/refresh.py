@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 from exporter import cardinality
 from exporter.config import Config, Scope
 from exporter.reports import Outcome, ScopeFailure, ScopeResult
-from exporter.snapshot import ScopeState, Snapshot, SnapshotHolder, scope_order
+from exporter.snapshot import ScopeState, Snapshot, SnapshotHolder
 
 log = logging.getLogger(__name__)
 Part = Literal["scopes", "seats"]
@@ -61,8 +61,7 @@ class Refresher:
         self.scopes = config.scopes if scopes is None else scopes
         self.source_of = source_of
         self.runs: dict[str, int] = {"success": 0, "partial": 0, "failure": 0}
-        self.budget = cardinality.Budget(config.cardinality.max_series if part == "scopes"
-                                         else None)
+        self.shaper = cardinality.Shaper(config.cardinality, budget=part == "scopes")
 
     async def _ask(self, name: str, scopes: list[Scope]) -> dict[Scope, Outcome]:
         try:
@@ -101,7 +100,7 @@ class Refresher:
             configured = next((c for c in self.scopes if _belongs(scope, c)), scope)
             if isinstance(outcome, ScopeResult):
                 base = previous.get(scope, ScopeState(scope))
-                values = cardinality.apply(self.config.cardinality, scope.type, outcome.values)
+                values = self.shaper.values(scope.type, outcome.values)
                 states[scope] = base.succeeded(values, outcome.day, now, duration)
                 if not base.up and base.reason:
                     log.info("scope recovered", extra=_scope_fields(scope))
@@ -118,11 +117,11 @@ class Refresher:
                     log.warning("%s%s", outcome.message, f" ({advice})" if advice else "",
                                 extra={**_scope_fields(target), "reason": outcome.reason})
                 states[target] = base.failed(outcome.reason, outcome.message, now, duration)
-        kept = tuple(self.budget.enforce(sorted(states.values(), key=scope_order)))
+        kept = tuple(self.shaper.enforce(states.values()))
         if self.part == "seats":
             return replace(current, seats=kept, created=now)
         return replace(current, scopes=kept, created=now, ready=True,
-                       dropped=dict(self.budget.dropped))
+                       dropped=self.shaper.dropped)
 
 
 def _scope_fields(scope: Scope) -> dict[str, str]:
