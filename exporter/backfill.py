@@ -43,6 +43,7 @@ from exporter.app import make_client
 from exporter.collector import SnapshotCollector
 from exporter.config import Cardinality, Config, ConfigError, Scope, ScopeType, load
 from exporter.github import ApiStats
+from exporter.legacy import day_values
 from exporter.reports import ReportsSource, ScopeResult, utc_today
 from exporter.snapshot import ScopeState, Snapshot
 
@@ -633,7 +634,6 @@ def backfill_legacy(inputs: Sequence[tuple[LegacyInput, list[Mapping[str, Any]]]
                     labels: Mapping[str, str], summary: Summary,
                     shaper: cardinality.Shaper) -> None:
     """Convert each archived day object with the legacy source's own table and write it."""
-    from exporter.legacy import day_values
 
     for item, objects in inputs:
         scope_text = _scope_text(item.scope)

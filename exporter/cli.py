@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from exporter import __version__, backfill, logs, webconfig
+from exporter.app import Exporter
 from exporter.config import Config, ConfigError, load
+from exporter.server import parse_listen_address
 
 log = logging.getLogger("exporter")
 
@@ -97,9 +99,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from exporter.app import Exporter
-    from exporter.server import parse_listen_address
-
     try:
         listen = parse_listen_address(args.listen)
     except ValueError as exc:

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from apscheduler.triggers.cron import CronTrigger
+
+from exporter.metrics import all_specs
 
 ScopeType = Literal["enterprise", "enterprise_team", "organization", "team"]
 Source = Literal["reports", "legacy"]
@@ -340,8 +343,6 @@ def _schedule(raw: object, env: Mapping[str, str], problems: _Problems) -> Sched
     interval = _number(raw, "interval", "refresh", 3600.0, problems, duration=True, minimum=10)
     cron = raw.get("cron")
     if cron is not None:
-        from apscheduler.triggers.cron import CronTrigger
-
         try:
             CronTrigger.from_crontab(str(cron), timezone="UTC")
         except ValueError as exc:
@@ -368,8 +369,6 @@ def _seats(raw: object, env: Mapping[str, str], problems: _Problems) -> Seats:
 
 
 def _cardinality(raw: object, problems: _Problems) -> Cardinality:
-    from exporter.metrics import all_specs
-
     if raw is None:
         return Cardinality()
     if not isinstance(raw, Mapping):

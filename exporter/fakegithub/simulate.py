@@ -212,15 +212,19 @@ class _Agg:
             self.cli[k] += v
 
 
+def _add_counts(into: dict[Any, list[int]], key: Any, counts: Sequence[int]) -> None:
+    """Add the seven counters of `counts` to those kept under `key`."""
+    mine = into.get(key)
+    if mine is None:
+        into[key] = list(counts)
+    else:
+        for k in range(7):
+            mine[k] += counts[k]
+
+
 def _add_atoms(acc: Acc, atoms: Sequence[tuple[str, str, str, str, list[int]]]) -> None:
     for ide, feature, language, model, counts in atoms:
-        key = (ide, feature, language, model)
-        mine = acc.get(key)
-        if mine is None:
-            acc[key] = list(counts)
-        else:
-            for k in range(7):
-                mine[k] += counts[k]
+        _add_counts(acc, (ide, feature, language, model), counts)
 
 
 def _project(acc: Acc, dims: tuple[int, ...], names: tuple[str, ...],
@@ -229,13 +233,7 @@ def _project(acc: Acc, dims: tuple[int, ...], names: tuple[str, ...],
     grouped: dict[tuple[str, ...], list[int]] = {}
     skip = 7 - len(counters)
     for key, counts in acc.items():
-        sub = tuple(key[d] for d in dims)
-        mine = grouped.get(sub)
-        if mine is None:
-            grouped[sub] = list(counts)
-        else:
-            for k in range(7):
-                mine[k] += counts[k]
+        _add_counts(grouped, tuple(key[d] for d in dims), counts)
     out: list[dict[str, Any]] = []
     for sub, counts in grouped.items():
         entry: dict[str, Any] = dict(zip(names, sub, strict=True))
