@@ -2,7 +2,7 @@
 PYTHON ?= .venv/bin/python
 VENV := .venv
 
-.PHONY: install demo run test lint docs bench clean
+.PHONY: install demo run test test-fast lint docs generate bench clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -20,12 +20,20 @@ run: install  ## start the exporter with CONFIG (default config.yml)
 test: install  ## every test (needs prometheus, promtool, amtool, kubectl for the integration ones)
 	$(PYTHON) -m pytest -q
 
+test-fast: install  ## the tests that need no external program (seconds)
+	$(PYTHON) -m pytest -q -m "not integration"
+
 lint: install
+	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m mypy --strict
+	$(PYTHON) -m pre_commit validate-config
 
 docs: install  ## regenerate docs/metrics.md from the metric table
 	$(PYTHON) -m exporter.docs > docs/metrics.md
+
+generate: docs  ## rewrite every generated file (the tests fail when one is stale)
+	$(PYTHON) deploy/generate.py
 
 bench: install
 	$(PYTHON) benchmarks/bench.py

@@ -44,8 +44,9 @@ TOKEN = "bench-token"  # noqa: S105 (the fake's own)
 def _serve_fake(conn: Connection, users: int, orgs: int, teams: int, latency: float) -> None:
     from exporter.fakegithub import FakeGitHub, SimulatedStore
 
-    store = SimulatedStore(seed=42, users=users, orgs=orgs,
-                           teams_per_org=max(1, teams // orgs), enterprise_teams=8)
+    store = SimulatedStore(
+        seed=42, users=users, orgs=orgs, teams_per_org=max(1, teams // orgs), enterprise_teams=8
+    )
     fake = FakeGitHub(store, token=TOKEN, latency=latency).start()
     conn.send((fake.api_url, sorted(store.owners())))
     conn.recv()  # until the parent is done
@@ -53,8 +54,9 @@ def _serve_fake(conn: Connection, users: int, orgs: int, teams: int, latency: fl
     fake.stop()
 
 
-def _scrape_loop(url: str, deadline: float, headers: dict[str, str],
-                 latencies: list[float], failures: list[int]) -> None:
+def _scrape_loop(
+    url: str, deadline: float, headers: dict[str, str], latencies: list[float], failures: list[int]
+) -> None:
     """Like Prometheus: one keep-alive connection, body read as sent (gzip not decoded)."""
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=60)
@@ -74,14 +76,16 @@ def _scrape_loop(url: str, deadline: float, headers: dict[str, str],
     conn.close()
 
 
-def _scraper(url: str, clients: int, seconds: float, headers: dict[str, str],
-             out: Connection) -> None:
+def _scraper(
+    url: str, clients: int, seconds: float, headers: dict[str, str], out: Connection
+) -> None:
     latencies: list[float] = []
     failures: list[int] = []
     deadline = time.monotonic() + seconds
-    threads = [threading.Thread(target=_scrape_loop,
-                                args=(url, deadline, headers, latencies, failures))
-               for _ in range(clients)]
+    threads = [
+        threading.Thread(target=_scrape_loop, args=(url, deadline, headers, latencies, failures))
+        for _ in range(clients)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -89,8 +93,9 @@ def _scraper(url: str, clients: int, seconds: float, headers: dict[str, str],
     out.send((latencies, len(failures)))
 
 
-def load(url: str, clients: int, seconds: float, headers: dict[str, str]
-         ) -> tuple[list[float], int]:
+def load(
+    url: str, clients: int, seconds: float, headers: dict[str, str]
+) -> tuple[list[float], int]:
     """`clients` concurrent scrapers (threads of one child process) for `seconds`."""
     ctx = mp.get_context("spawn")
     recv, send = ctx.Pipe(duplex=False)
@@ -136,18 +141,26 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
 
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}")
-    print(f"estate: {args.users} users, {args.orgs} orgs, {args.teams} teams, "
-          f"{args.latency * 1000:.0f} ms latency per request")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
+    print(
+        f"estate: {args.users} users, {args.orgs} orgs, {args.teams} teams, "
+        f"{args.latency * 1000:.0f} ms latency per request"
+    )
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
-    fake = ctx.Process(target=_serve_fake,
-                       args=(child, args.users, args.orgs, args.teams, args.latency))
+    fake = ctx.Process(
+        target=_serve_fake, args=(child, args.users, args.orgs, args.teams, args.latency)
+    )
     fake.start()
     api_url, owners = parent.recv()
-    config = Config(GitHubConfig(api_url=api_url, token=TOKEN, timeout=120.0),
-                    scopes_for(owners), origin="bench")
+    config = Config(
+        GitHubConfig(api_url=api_url, token=TOKEN, timeout=120.0),
+        scopes_for(owners),
+        origin="bench",
+    )
     exporter = Exporter(config, listen=("127.0.0.1", 0))
     exporter.serve()
 
@@ -158,36 +171,45 @@ def main() -> None:
     snapshot = exporter.holder.current
     failed = [s.scope.name for s in snapshot.scopes if not s.up]
     requests, _, _ = exporter.stats.copy()
-    api_requests = sum(n for (endpoint, _), n in requests.items()
-                       if endpoint != "report_download")
+    api_requests = sum(n for (endpoint, _), n in requests.items() if endpoint != "report_download")
     downloads = sum(n for (endpoint, _), n in requests.items() if endpoint == "report_download")
     megabytes = exporter.stats.downloaded_bytes / 1e6
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("\n== one full refresh")
     print(f"wall time            {wall:8.1f} s   (exporter CPU {cpu:.1f} s)")
-    print(f"requests             {api_requests:8d} API + {downloads} downloads "
-          f"for {len(snapshot.scopes)} scopes ({len(failed)} failed)")
+    print(
+        f"requests             {api_requests:8d} API + {downloads} downloads "
+        f"for {len(snapshot.scopes)} scopes ({len(failed)} failed)"
+    )
     print(f"downloaded & parsed  {megabytes:8.1f} MB")
-    print(f"throughput           {megabytes / cpu:8.1f} MB/s per CPU second "
-          "(download + parse + aggregate)")
+    print(
+        f"throughput           {megabytes / cpu:8.1f} MB/s per CPU second "
+        "(download + parse + aggregate)"
+    )
     print(f"peak RSS             {peak:8.0f} MB   (before refresh {rss_before:.0f} MB)")
 
     # Parser alone on the downloaded bytes' shape: a users file from the fake.
-    sample = httpx.get(f"{api_url}/enterprises/{owners[0].split('/')[1]}/copilot/metrics/"
-                       f"reports/users-1-day", params={"day": _day(snapshot)},
-                       headers={"Authorization": f"Bearer {TOKEN}"}).json()
+    sample = httpx.get(
+        f"{api_url}/enterprises/{owners[0].split('/')[1]}/copilot/metrics/reports/users-1-day",
+        params={"day": _day(snapshot)},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    ).json()
     body = b"".join(httpx.get(link).content for link in sample["download_links"])
     started = time.perf_counter()
     parser_ = StreamParser()
     rows = len(parser_.feed(body)) + len(parser_.close())
     took = time.perf_counter() - started
-    print(f"parse only           {len(body) / 1e6 / took:8.1f} MB/s "
-          f"({len(body) / 1e6:.1f} MB enterprise users-1-day, {rows} rows)")
+    print(
+        f"parse only           {len(body) / 1e6 / took:8.1f} MB/s "
+        f"({len(body) / 1e6:.1f} MB enterprise users-1-day, {rows} rows)"
+    )
 
     started = time.perf_counter()
     exporter.refresh_now()
-    print(f"next refresh         {time.perf_counter() - started:8.2f} s   "
-          "(day already in: asks only whether a newer day exists)")
+    print(
+        f"next refresh         {time.perf_counter() - started:8.2f} s   "
+        "(day already in: asks only whether a newer day exists)"
+    )
 
     url = f"http://127.0.0.1:{exporter.port}/metrics"
     plain = httpx.get(url).content
@@ -199,15 +221,17 @@ def main() -> None:
 
     registry = CollectorRegistry(auto_describe=False)
     registry.register(SnapshotCollector(lambda: snapshot))
-    ours = cpu_per_call(lambda: exporter.exposition.render(openmetrics=False,
-                                                           compressed=False), 50)
-    ours_gz = cpu_per_call(lambda: exporter.exposition.render(openmetrics=False,
-                                                              compressed=True), 50)
+    ours = cpu_per_call(lambda: exporter.exposition.render(openmetrics=False, compressed=False), 50)
+    ours_gz = cpu_per_call(
+        lambda: exporter.exposition.render(openmetrics=False, compressed=True), 50
+    )
     plain_cpu = cpu_per_call(lambda: generate_latest(registry), 3)
     plain_gz = cpu_per_call(lambda: gzip.compress(generate_latest(registry)), 3)
-    print(f"server CPU / scrape  {ours:8.2f} ms plain, {ours_gz:.2f} ms gzip   "
-          f"| generate_latest: {plain_cpu:.0f} ms plain, {plain_gz:.0f} ms gzip "
-          f"({plain_cpu / ours:.0f}x / {plain_gz / ours_gz:.0f}x)")
+    print(
+        f"server CPU / scrape  {ours:8.2f} ms plain, {ours_gz:.2f} ms gzip   "
+        f"| generate_latest: {plain_cpu:.0f} ms plain, {plain_gz:.0f} ms gzip "
+        f"({plain_cpu / ours:.0f}x / {plain_gz / ours_gz:.0f}x)"
+    )
 
     for name, target, headers in [
         ("exporter", url, {"Accept-Encoding": "gzip"}),
@@ -216,10 +240,12 @@ def main() -> None:
         cpu = time.process_time()
         latencies, failures = load(target, args.scrapers, args.seconds, headers)
         cpu = time.process_time() - cpu
-        print(f"{name:16s} {args.scrapers} scrapers x {args.seconds:.0f} s: "
-              f"{len(latencies)} scrapes, {failures} failed, p50 {pct(latencies, 0.5):.1f} ms, "
-              f"p99 {pct(latencies, 0.99):.1f} ms, server CPU "
-              f"{cpu / max(1, len(latencies)) * 1000:.2f} ms/scrape")
+        print(
+            f"{name:16s} {args.scrapers} scrapers x {args.seconds:.0f} s: "
+            f"{len(latencies)} scrapes, {failures} failed, p50 {pct(latencies, 0.5):.1f} ms, "
+            f"p99 {pct(latencies, 0.99):.1f} ms, server CPU "
+            f"{cpu / max(1, len(latencies)) * 1000:.2f} ms/scrape"
+        )
     exporter.stop()
     parent.send("done")
     fake_requests = parent.recv()

@@ -47,10 +47,12 @@ def main() -> None:
         started = time.monotonic()
         latencies, failures = load(url, args.scrapers, args.seconds, headers)
         took = time.monotonic() - started
-        print(f"{name:5s}: {args.scrapers} scrapers x {args.seconds:.0f} s: {len(latencies)} "
-              f"scrapes ({len(latencies) / took:.0f}/s), {failures} failed, "
-              f"p50 {pct(latencies, 0.5):.1f} ms, p99 {pct(latencies, 0.99):.1f} ms, "
-              f"{refreshes} refreshes so far")
+        print(
+            f"{name:5s}: {args.scrapers} scrapers x {args.seconds:.0f} s: {len(latencies)} "
+            f"scrapes ({len(latencies) / took:.0f}/s), {failures} failed, "
+            f"p50 {pct(latencies, 0.5):.1f} ms, p99 {pct(latencies, 0.99):.1f} ms, "
+            f"{refreshes} refreshes so far"
+        )
     stop.set()
     worker.join()
     exporter.stop()

@@ -25,15 +25,23 @@ ESTATES = [(300, 1, 5), (2_000, 3, 30), (10_000, 8, 300), (50_000, 20, 2_000)]
 
 
 def count(users: int, orgs: int, teams: int, team_breakdowns: str) -> tuple[int, int]:
-    store = SimulatedStore(seed=3, users=users, orgs=orgs, teams_per_org=max(1, teams // orgs),
-                           enterprise_teams=4)
+    store = SimulatedStore(
+        seed=3, users=users, orgs=orgs, teams_per_org=max(1, teams // orgs), enterprise_teams=4
+    )
     with FakeGitHub(store, token=TOKEN) as fake:
-        config = Config(GitHubConfig(api_url=fake.api_url, token=TOKEN, timeout=120.0),
-                        scopes_for(sorted(store.owners())), seats=Seats(enabled=False))
+        config = Config(
+            GitHubConfig(api_url=fake.api_url, token=TOKEN, timeout=120.0),
+            scopes_for(sorted(store.owners())),
+            seats=Seats(enabled=False),
+        )
         if team_breakdowns == "all":
             card = Cardinality()
-            config = replace(config, cardinality=replace(card, breakdowns={
-                **card.breakdowns, "team": None, "enterprise_team": None}))
+            config = replace(
+                config,
+                cardinality=replace(
+                    card, breakdowns={**card.breakdowns, "team": None, "enterprise_team": None}
+                ),
+            )
         exporter = Exporter(config, listen=("127.0.0.1", 0))
         exporter.refresh_now()
         states = exporter.holder.current.scopes
@@ -42,8 +50,9 @@ def count(users: int, orgs: int, teams: int, team_breakdowns: str) -> tuple[int,
 
 
 def main() -> None:
-    print("| developers | orgs | teams | scopes | series (default) "
-          "| series (all team breakdowns) |")
+    print(
+        "| developers | orgs | teams | scopes | series (default) | series (all team breakdowns) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|")
     for users, orgs, teams in ESTATES:
         scopes, default = count(users, orgs, teams, "default")

@@ -46,9 +46,13 @@ def _dig(obj: Mapping[str, Any], path: Iterable[str]) -> object:
 # The mapping tables resolved once: (field, metric name) pairs, per breakdown array.
 _COUNTER_METRICS = tuple((c.field, m.PREFIX + c.metric) for c in m.COUNTERS)
 _BREAKDOWN_METRICS = tuple(
-    (b.array, tuple(field for field, _ in b.keys),
-     tuple((field, b.metric(m.COUNTER_BY_FIELD[field])) for field in b.counters))
-    for b in m.BREAKDOWNS)
+    (
+        b.array,
+        tuple(field for field, _ in b.keys),
+        tuple((field, b.metric(m.COUNTER_BY_FIELD[field])) for field in b.counters),
+    )
+    for b in m.BREAKDOWNS
+)
 _NUMBER = (int, float)
 
 
@@ -176,15 +180,17 @@ class UsageAccumulator:
         values[m.PREFIX + "daily_active_users"] = {_NO_LABELS: float(len(self._users))}
         for metric, users in self.flags.items():
             values[m.PREFIX + metric] = {_NO_LABELS: float(len(users))}
-        values[m.CODE_REVIEW_METRIC] = {("daily", e): float(len(users))
-                                        for e, users in self._review.items()}
+        values[m.CODE_REVIEW_METRIC] = {
+            ("daily", e): float(len(users)) for e, users in self._review.items()
+        }
         return values
 
 
 def merge_entity_and_users(entity: Values, users: Values) -> Values:
     """Entity-report values win; the users report adds what the entity report lacks."""
-    merged: Values = {name: dict(samples) for name, samples in users.items()
-                      if name not in _USERS_ONLY_SKIP}
+    merged: Values = {
+        name: dict(samples) for name, samples in users.items() if name not in _USERS_ONLY_SKIP
+    }
     for name, samples in entity.items():
         if name == m.CODE_REVIEW_METRIC and name in merged:
             merged[name].update(samples)
@@ -200,4 +206,3 @@ _USERS_ONLY_SKIP = frozenset(
     + [m.PREFIX + metric for _, metric, _ in m.CLI_FIELDS]
     + [m.PREFIX + "daily_active_users"]
 )
-

@@ -46,8 +46,9 @@ class LoopThread:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="refresh-loop",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self.loop.run_forever, name="refresh-loop", daemon=True
+        )
         self._thread.start()
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
@@ -73,10 +74,20 @@ def make_client(config: Config, stats: ApiStats, **options: float) -> GitHubClie
     GitHub App whose installation tokens are bought per org)."""
     gh = config.github
     register_secret(gh.token)
-    token = (AppTokens(gh.app, gh.api_url, stats).token_for if gh.app is not None
-             else static_token(gh.token))
-    return GitHubClient(gh.api_url, token, stats=stats, timeout=gh.timeout,
-                        concurrency=gh.concurrency, max_retries=gh.max_retries, **options)
+    token = (
+        AppTokens(gh.app, gh.api_url, stats).token_for
+        if gh.app is not None
+        else static_token(gh.token)
+    )
+    return GitHubClient(
+        gh.api_url,
+        token,
+        stats=stats,
+        timeout=gh.timeout,
+        concurrency=gh.concurrency,
+        max_retries=gh.max_retries,
+        **options,
+    )
 
 
 def build_sources(client: GitHubClient) -> dict[str, Source]:
@@ -102,16 +113,20 @@ class Exporter:
                 self.holder.swap(restored)
         self.loop = LoopThread()
         self.client = make_client(self.config, self.stats, **self.client_options)
-        self.refresher = Refresher(self.config, build_sources(self.client),
-                                   self.holder)
+        self.refresher = Refresher(self.config, build_sources(self.client), self.holder)
         self.seats: Refresher | None = None
         if self.config.seats.enabled:
             from exporter.seats import SeatsSource
 
             owners = tuple(s for s in self.config.scopes if not s.is_team)
-            self.seats = Refresher(self.config, {"seats": SeatsSource(self.client)},
-                                   self.holder, part="seats", scopes=owners,
-                                   source_of=lambda _scope: "seats")
+            self.seats = Refresher(
+                self.config,
+                {"seats": SeatsSource(self.client)},
+                self.holder,
+                part="seats",
+                scopes=owners,
+                source_of=lambda _scope: "seats",
+            )
         self.snapshot_registry = CollectorRegistry(auto_describe=False)
         self.snapshot_registry.register(SnapshotCollector(lambda: self.holder.current))
         self.live_registry = CollectorRegistry(auto_describe=False)
@@ -147,31 +162,48 @@ class Exporter:
 
     def start(self) -> None:
         schedule = self.config.refresh
-        trigger = (CronTrigger.from_crontab(schedule.cron, timezone="UTC") if schedule.cron
-                   else IntervalTrigger(seconds=schedule.interval, timezone="UTC"))
+        trigger = (
+            CronTrigger.from_crontab(schedule.cron, timezone="UTC")
+            if schedule.cron
+            else IntervalTrigger(seconds=schedule.interval, timezone="UTC")
+        )
         # The first refresh runs at once, whatever the trigger says; then on the trigger.
-        self.scheduler.add_job(self.refresh_now, trigger, id="refresh", max_instances=1,
-                               coalesce=True, misfire_grace_time=None,
-                               next_run_time=datetime.now(UTC))
+        self.scheduler.add_job(
+            self.refresh_now,
+            trigger,
+            id="refresh",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(UTC),
+        )
         if self.seats is not None:
-            self.scheduler.add_job(self.refresh_seats_now, IntervalTrigger(
-                seconds=self.config.seats.interval, timezone="UTC"), id="seats",
-                max_instances=1, coalesce=True, misfire_grace_time=None,
-                next_run_time=datetime.now(UTC))
+            self.scheduler.add_job(
+                self.refresh_seats_now,
+                IntervalTrigger(seconds=self.config.seats.interval, timezone="UTC"),
+                id="seats",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+                next_run_time=datetime.now(UTC),
+            )
         self.scheduler.start()
         self.serve()
 
     def serve(self) -> None:
         """Start only the HTTP server (tests drive refreshes themselves)."""
-        self.server = ExporterHTTPServer(self.listen, self.exposition,
-                                         lambda: self.holder.current, self.telemetry_path,
-                                         self.web)
-        self._server_thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
-                                               name="http", daemon=True)
+        self.server = ExporterHTTPServer(
+            self.listen, self.exposition, lambda: self.holder.current, self.telemetry_path, self.web
+        )
+        self._server_thread = threading.Thread(
+            target=self.server.serve_forever, args=(0.05,), name="http", daemon=True
+        )
         self._server_thread.start()
         host, port = self.server.server_address[:2]
-        log.info("listening", extra={"address": f"{host!s}:{port}",
-                                     "telemetry_path": self.telemetry_path})
+        log.info(
+            "listening",
+            extra={"address": f"{host!s}:{port}", "telemetry_path": self.telemetry_path},
+        )
 
     @property
     def port(self) -> int:

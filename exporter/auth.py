@@ -32,8 +32,7 @@ class _Token:
 class AppTokens:
     """Token provider for :class:`exporter.github.GitHubClient` backed by a GitHub App."""
 
-    def __init__(self, app: AppAuth, api_url: str, stats: ApiStats,
-                 timeout: float = 30.0) -> None:
+    def __init__(self, app: AppAuth, api_url: str, stats: ApiStats, timeout: float = 30.0) -> None:
         self._app = app
         self._api_url = api_url.rstrip("/")
         self._stats = stats
@@ -61,41 +60,55 @@ class AppTokens:
             return cached.value
 
     async def _request(self, method: str, endpoint: str, path: str) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.app_jwt()}",
-                   "Accept": "application/vnd.github+json",
-                   "X-GitHub-Api-Version": API_VERSION, "User-Agent": USER_AGENT}
+        headers = {
+            "Authorization": f"Bearer {self.app_jwt()}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": API_VERSION,
+            "User-Agent": USER_AGENT,
+        }
         async with httpx.AsyncClient(timeout=self._timeout) as client:
             try:
-                response = await client.request(method, f"{self._api_url}{path}",
-                                                headers=headers)
+                response = await client.request(method, f"{self._api_url}{path}", headers=headers)
             except httpx.HTTPError as exc:
                 self._stats.failure(endpoint, "network")
-                raise ApiError("network", f"{endpoint}: {type(exc).__name__}",
-                               endpoint=endpoint) from None
+                raise ApiError(
+                    "network", f"{endpoint}: {type(exc).__name__}", endpoint=endpoint
+                ) from None
         self._stats.request(endpoint, str(response.status_code))
         if response.status_code >= 300:
             reason = "unauthorized" if response.status_code == 401 else "app_auth_failed"
             self._stats.failure(endpoint, reason)
-            raise ApiError(reason, f"GitHub App authentication failed: {endpoint} answered "
-                           f"{response.status_code}; check app_id, the private key and that "
-                           "the App is installed", response.status_code, endpoint)
+            raise ApiError(
+                reason,
+                f"GitHub App authentication failed: {endpoint} answered "
+                f"{response.status_code}; check app_id, the private key and that "
+                "the App is installed",
+                response.status_code,
+                endpoint,
+            )
         return response
 
     async def _installation(self, path: str) -> int:
         parts = path.split("?", 1)[0].strip("/").split("/")
         if len(parts) < 2 or parts[0] != "orgs":
-            raise ApiError("app_auth_failed", "a GitHub App needs github.app.installation_id "
-                           "for enterprise scopes")
+            raise ApiError(
+                "app_auth_failed",
+                "a GitHub App needs github.app.installation_id for enterprise scopes",
+            )
         org = parts[1].lower()
         if org not in self._installations:
-            response = await self._request("GET", "/orgs/{org}/installation",
-                                           f"/orgs/{parts[1]}/installation")
+            response = await self._request(
+                "GET", "/orgs/{org}/installation", f"/orgs/{parts[1]}/installation"
+            )
             self._installations[org] = int(response.json()["id"])
         return self._installations[org]
 
     async def _new_token(self, installation: int) -> _Token:
-        response = await self._request("POST", "/app/installations/{id}/access_tokens",
-                                       f"/app/installations/{installation}/access_tokens")
+        response = await self._request(
+            "POST",
+            "/app/installations/{id}/access_tokens",
+            f"/app/installations/{installation}/access_tokens",
+        )
         body = response.json()
         token = str(body["token"])
         register_secret(token)

@@ -73,11 +73,11 @@ _REASON_TEXT = {
     "exists": "already written by an earlier run",
     "no_data": "GitHub has no report for the day (204/404)",
     "not_published": "no report yet (GitHub publishes a day within two full UTC days): "
-                     "run again later to fill it in",
+    "run again later to fill it in",
     "team_not_found": "team not in that day's user-teams report (fewer than 5 members that "
-                      "day, or a wrong slug)",
+    "day, or a wrong slug)",
     "legacy_source": "'source: legacy' scope: the legacy API cannot be backfilled; pass its "
-                     "archived answers with --legacy-files",
+    "archived answers with --legacy-files",
     "undated": "day object without a valid 'date'",
     "duplicate": "day object repeated (the first one was used)",
 }
@@ -88,6 +88,7 @@ class UsageError(Exception):
 
 
 # --- timestamps ---------------------------------------------------------------------------
+
 
 def day_start(day: date) -> int:
     """00:00:00 UTC of ``day`` as Unix seconds."""
@@ -115,6 +116,7 @@ def sample_timestamp(day: date) -> int:
 
 # --- flags --------------------------------------------------------------------------------
 
+
 def parse_day(text: str) -> date:
     """``YYYY-MM-DD`` (argparse type)."""
     try:
@@ -128,22 +130,25 @@ def parse_label(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     name = name.strip()
     if not sep:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: expected NAME=VALUE, e.g. --label job=copilot")
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE, e.g. --label job=copilot")
     if not _LABEL_NAME.match(name):
         raise argparse.ArgumentTypeError(
             f"{text!r}: {name!r} is not a label name (letters, digits and _, not starting "
-            "with a digit)")
+            "with a digit)"
+        )
     if name.startswith("__"):
         raise argparse.ArgumentTypeError(
-            f"{text!r}: names starting with __ are reserved for Prometheus")
+            f"{text!r}: names starting with __ are reserved for Prometheus"
+        )
     if name in _exporter_label_names():
         raise argparse.ArgumentTypeError(
             f"{text!r}: {name!r} is set by the exporter itself; give only the labels your "
-            "scrape config adds (job, instance, ...)")
+            "scrape config adds (job, instance, ...)"
+        )
     if value == "":
         raise argparse.ArgumentTypeError(
-            f"{text!r}: an empty value means no label in Prometheus; give a value")
+            f"{text!r}: an empty value means no label in Prometheus; give a value"
+        )
     return name, value
 
 
@@ -167,7 +172,8 @@ def check_labels(pairs: Sequence[tuple[str, str]] | None) -> dict[str, str]:
         raise UsageError(
             "missing " + " and ".join(f"--label {n}=..." for n in missing) + ": give the job "
             "name and target address Prometheus scrapes the exporter with (see its /targets "
-            "page), so backfilled and live series are the same series")
+            "page), so backfilled and live series are the same series"
+        )
     return labels
 
 
@@ -191,8 +197,9 @@ def parse_scope(text: str) -> Scope:
     kind, sep, rest = text.strip().partition(":")
     owner, _, team = rest.partition("/")
     if not sep or kind not in _SCOPE_KINDS or not owner:
-        raise ValueError(f"{text!r}: expected org:ORG, org:ORG/TEAM, enterprise:ENT or "
-                         "enterprise:ENT/TEAM")
+        raise ValueError(
+            f"{text!r}: expected org:ORG, org:ORG/TEAM, enterprise:ENT or enterprise:ENT/TEAM"
+        )
     if team == "*" or "/" in team:
         raise ValueError(f"{text!r}: name one team per file (the legacy answers were per team)")
     entity_type, team_type = _SCOPE_KINDS[kind]
@@ -207,7 +214,8 @@ def parse_legacy_input(text: str) -> LegacyInput:
     if not sep or not path:
         raise argparse.ArgumentTypeError(
             f"{text!r}: expected SCOPE=FILE, e.g. org:octo=octo-2025.json or "
-            "org:octo/web=octo-web.json")
+            "org:octo/web=octo-web.json"
+        )
     try:
         scope = parse_scope(scope_text)
     except ValueError as exc:
@@ -223,40 +231,84 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     subcommand instead of argparse resetting it to the subcommand's default.
     """
     parser = subparsers.add_parser(
-        "backfill", help="write past days as OpenMetrics files for promtool",
+        "backfill",
+        help="write past days as OpenMetrics files for promtool",
         description="Fetch the 1-day reports of past days (or read archived legacy "
-                    "/copilot/metrics answers) and write one OpenMetrics file per day with "
-                    "timestamped samples, for `promtool tsdb create-blocks-from openmetrics`. "
-                    "Days already written are skipped, so an interrupted run resumes. "
-                    "See docs/backfill.md.")
-    parser.add_argument("--config.file", dest="config_file", type=Path, metavar="FILE",
-                        default=argparse.SUPPRESS,
-                        help="YAML config file (env COPILOT_EXPORTER_CONFIG); its scopes with "
-                             "source reports are fetched")
-    parser.add_argument("--log.level", dest="log_level", default=argparse.SUPPRESS,
-                        choices=["debug", "info", "warn", "error"])
-    parser.add_argument("--log.format", dest="log_format", default=argparse.SUPPRESS,
-                        choices=["logfmt", "json"])
-    parser.add_argument("--from", dest="start", type=parse_day, metavar="YYYY-MM-DD",
-                        help="first day (UTC) to backfill")
-    parser.add_argument("--to", dest="end", type=parse_day, metavar="YYYY-MM-DD",
-                        help="last day (UTC) to backfill, at the latest yesterday")
-    parser.add_argument("--output", dest="output", type=Path, required=True, metavar="DIR",
-                        help="directory of the day files (created; reused to resume)")
-    parser.add_argument("--label", dest="labels", type=parse_label, action="append",
-                        metavar="NAME=VALUE",
-                        help="target label added to every series; job and instance are "
-                             "required and must be those of the live scrape")
-    parser.add_argument("--legacy-files", dest="legacy_files", type=parse_legacy_input,
-                        nargs="+", action="extend", metavar="SCOPE=FILE",
-                        help="archived legacy /copilot/metrics answers: a JSON array of day "
-                             "objects per file, e.g. org:octo=octo.json org:octo/web=web.json")
-    parser.add_argument("--merge", dest="merge", type=Path, metavar="FILE",
-                        help="also join every day file of --output into FILE, for one promtool "
-                             "run")
+        "/copilot/metrics answers) and write one OpenMetrics file per day with "
+        "timestamped samples, for `promtool tsdb create-blocks-from openmetrics`. "
+        "Days already written are skipped, so an interrupted run resumes. "
+        "See docs/backfill.md.",
+    )
+    parser.add_argument(
+        "--config.file",
+        dest="config_file",
+        type=Path,
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="YAML config file (env COPILOT_EXPORTER_CONFIG); its scopes with "
+        "source reports are fetched",
+    )
+    parser.add_argument(
+        "--log.level",
+        dest="log_level",
+        default=argparse.SUPPRESS,
+        choices=["debug", "info", "warn", "error"],
+    )
+    parser.add_argument(
+        "--log.format", dest="log_format", default=argparse.SUPPRESS, choices=["logfmt", "json"]
+    )
+    parser.add_argument(
+        "--from",
+        dest="start",
+        type=parse_day,
+        metavar="YYYY-MM-DD",
+        help="first day (UTC) to backfill",
+    )
+    parser.add_argument(
+        "--to",
+        dest="end",
+        type=parse_day,
+        metavar="YYYY-MM-DD",
+        help="last day (UTC) to backfill, at the latest yesterday",
+    )
+    parser.add_argument(
+        "--output",
+        dest="output",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="directory of the day files (created; reused to resume)",
+    )
+    parser.add_argument(
+        "--label",
+        dest="labels",
+        type=parse_label,
+        action="append",
+        metavar="NAME=VALUE",
+        help="target label added to every series; job and instance are "
+        "required and must be those of the live scrape",
+    )
+    parser.add_argument(
+        "--legacy-files",
+        dest="legacy_files",
+        type=parse_legacy_input,
+        nargs="+",
+        action="extend",
+        metavar="SCOPE=FILE",
+        help="archived legacy /copilot/metrics answers: a JSON array of day "
+        "objects per file, e.g. org:octo=octo.json org:octo/web=web.json",
+    )
+    parser.add_argument(
+        "--merge",
+        dest="merge",
+        type=Path,
+        metavar="FILE",
+        help="also join every day file of --output into FILE, for one promtool run",
+    )
 
 
 # --- rendering ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Rendered:
@@ -342,11 +394,13 @@ def merge(directory: Path, target: Path) -> int:
 
 # --- progress and summary -----------------------------------------------------------------
 
+
 class Progress:
     """A ``\\r`` bar on a terminal, one log line per day otherwise (files, CI logs)."""
 
-    def __init__(self, total: int, stream: TextIO, *, tty: bool | None = None,
-                 width: int = 30) -> None:
+    def __init__(
+        self, total: int, stream: TextIO, *, tty: bool | None = None, width: int = 30
+    ) -> None:
         self.total = total
         self.done = 0
         self._stream = stream
@@ -360,15 +414,18 @@ class Progress:
         if self.tty:
             self.draw(f"{day} {what}")
         else:
-            log.info("day %s: %s", day, what,
-                     extra={"day": day.isoformat(), "done": self.done, "total": self.total})
+            log.info(
+                "day %s: %s",
+                day,
+                what,
+                extra={"day": day.isoformat(), "done": self.done, "total": self.total},
+            )
 
     def draw(self, note: str = "") -> None:
         filled = self._width * self.done // max(self.total, 1)
         rate = self.done / max(time.monotonic() - self._started, 1e-6)
         bar = "#" * filled + "." * (self._width - filled)
-        self._stream.write(f"\r[{bar}] {self.done}/{self.total} days {rate:.1f}/s {note}"
-                           "\x1b[K")
+        self._stream.write(f"\r[{bar}] {self.done}/{self.total} days {rate:.1f}/s {note}\x1b[K")
         self._stream.flush()
         self._shown = True
 
@@ -455,26 +512,36 @@ class Summary:
         if self.days:
             existing = len(self.skipped.get(("all scopes", "exists"), []))
             partial = f" ({len(self.partial)} partial)" if self.partial else ""
-            lines.append(f"  reports: {self.days} days asked, {len(self.written)} written"
-                         f"{partial}, {existing} already there")
+            lines.append(
+                f"  reports: {self.days} days asked, {len(self.written)} written"
+                f"{partial}, {existing} already there"
+            )
         if self.legacy_files:
             lines.append(f"  legacy archives: {self.legacy_files} day files written")
-        lines.append(f"  files: {self.files}, scopes: {len(self.scopes)}, "
-                     f"series: {len(self.series)}, samples: {self.samples}")
+        lines.append(
+            f"  files: {self.files}, scopes: {len(self.scopes)}, "
+            f"series: {len(self.series)}, samples: {self.samples}"
+        )
         if self.skipped:
             lines.append("  skipped:")
             for (scope, reason), days in sorted(self.skipped.items()):
-                lines.append(f"    {scope}: {_REASON_TEXT.get(reason, reason)}: {len(days)} "
-                             f"day{'s' if len(days) != 1 else ''} ({_ranges(days)})")
+                lines.append(
+                    f"    {scope}: {_REASON_TEXT.get(reason, reason)}: {len(days)} "
+                    f"day{'s' if len(days) != 1 else ''} ({_ranges(days)})"
+                )
         for scope in self._never_reported():
-            lines.append(f"  {scope} had no report on any day asked: check the name and "
-                         "that the token can read its Copilot metrics")
+            lines.append(
+                f"  {scope} had no report on any day asked: check the name and "
+                "that the token can read its Copilot metrics"
+            )
         if self.failed:
             lines.append("  failed (run again to retry these days):")
             for (scope, reason), days in sorted(self.failed.items()):
-                lines.append(f"    {scope}: {reason} on {len(days)} day"
-                             f"{'s' if len(days) != 1 else ''} ({_ranges(days)}): "
-                             f"{self.messages[(scope, reason)]}")
+                lines.append(
+                    f"    {scope}: {reason} on {len(days)} day"
+                    f"{'s' if len(days) != 1 else ''} ({_ranges(days)}): "
+                    f"{self.messages[(scope, reason)]}"
+                )
         lines.extend(f"  {note}" for note in self.notes)
         return "\n".join(lines)
 
@@ -489,6 +556,7 @@ class Summary:
 
 
 # --- the reports API ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DayOutcome:
@@ -505,8 +573,9 @@ class DayOutcome:
         return not self.failed and all(reason in _PERMANENT_SKIPS for _, reason in self.skipped)
 
 
-async def fetch_day(source: ReportsSource, scopes: Sequence[Scope], day: date,
-                    today: date) -> DayOutcome:
+async def fetch_day(
+    source: ReportsSource, scopes: Sequence[Scope], day: date, today: date
+) -> DayOutcome:
     """Every scope's values for ``day``, the live refresh's grouping (per owner) included:
     an organization's values depend on whether its teams are fetched alongside."""
     try:
@@ -519,8 +588,9 @@ async def fetch_day(source: ReportsSource, scopes: Sequence[Scope], day: date,
     failed: list[tuple[Scope, str, str]] = []
     for scope, outcome in outcomes.items():
         if isinstance(outcome, ScopeResult):
-            states.append(ScopeState(scope, up=True, values=outcome.values,
-                                     report_day=outcome.day or day))
+            states.append(
+                ScopeState(scope, up=True, values=outcome.values, report_day=outcome.day or day)
+            )
         elif outcome.reason == "no_data":
             recent = day >= today - timedelta(days=LANDING_DAYS)
             skipped.append((scope, "not_published" if recent else "no_data"))
@@ -531,11 +601,18 @@ async def fetch_day(source: ReportsSource, scopes: Sequence[Scope], day: date,
     return DayOutcome(day, tuple(states), tuple(skipped), tuple(failed))
 
 
-async def backfill_reports(config: Config, days: Sequence[date], output: Path,
-                           labels: Mapping[str, str], summary: Summary, progress: Progress,
-                           shaper: cardinality.Shaper, *,
-                           client_options: Mapping[str, float] | None = None,
-                           today: date | None = None) -> None:
+async def backfill_reports(
+    config: Config,
+    days: Sequence[date],
+    output: Path,
+    labels: Mapping[str, str],
+    summary: Summary,
+    progress: Progress,
+    shaper: cardinality.Shaper,
+    *,
+    client_options: Mapping[str, float] | None = None,
+    today: date | None = None,
+) -> None:
     """Fetch and write every day of ``days`` that has no complete file yet."""
     scopes = [s for s in config.scopes if s.source == "reports"]
     today = today or utc_today()
@@ -552,17 +629,28 @@ async def backfill_reports(config: Config, days: Sequence[date], output: Path,
         await asyncio.gather(*(one(day) for day in days))
 
 
-def _write_day(outcome: DayOutcome, output: Path, labels: Mapping[str, str],
-               summary: Summary, progress: Progress, shaper: cardinality.Shaper) -> None:
+def _write_day(
+    outcome: DayOutcome,
+    output: Path,
+    labels: Mapping[str, str],
+    summary: Summary,
+    progress: Progress,
+    shaper: cardinality.Shaper,
+) -> None:
     day = outcome.day
     for scope, reason in outcome.skipped:
         summary.skip(_scope_text(scope), reason, day)
     for scope, reason, message in outcome.failed:
         # A token without access fails every day the same way: say it once, count the rest.
         first = summary.fail(_scope_text(scope), reason, day, message)
-        log.log(logging.WARNING if first else logging.DEBUG, "%s: %s failed: %s", day,
-                _scope_text(scope), message,
-                extra={"day": day.isoformat(), "scope": scope.name, "reason": reason})
+        log.log(
+            logging.WARNING if first else logging.DEBUG,
+            "%s: %s failed: %s",
+            day,
+            _scope_text(scope),
+            message,
+            extra={"day": day.isoformat(), "scope": scope.name, "reason": reason},
+        )
     complete_path = output / f"{day}.om"
     partial_path = output / f"{day}.partial.om"
     if not outcome.states:
@@ -580,11 +668,15 @@ def _write_day(outcome: DayOutcome, output: Path, labels: Mapping[str, str],
         summary.written.append(day)
         summary.partial.append(day)
     summary.add(rendered, (s.scope for s in outcome.states))
-    progress.advance(day, f"{len(outcome.states)} scopes, {rendered.samples} samples"
-                     + ("" if outcome.complete else " (partial)"))
+    progress.advance(
+        day,
+        f"{len(outcome.states)} scopes, {rendered.samples} samples"
+        + ("" if outcome.complete else " (partial)"),
+    )
 
 
 # --- archived legacy answers --------------------------------------------------------------
+
 
 def load_legacy_days(path: Path) -> list[Mapping[str, Any]]:
     """The day objects of an archived answer: a JSON array (or an array of saved pages, or
@@ -598,15 +690,18 @@ def load_legacy_days(path: Path) -> list[Mapping[str, Any]]:
     if isinstance(body, Mapping):
         body = [body]
     if not isinstance(body, list):
-        raise UsageError(f"{path}: expected a JSON array of day objects as /copilot/metrics "
-                         "answered it")
+        raise UsageError(
+            f"{path}: expected a JSON array of day objects as /copilot/metrics answered it"
+        )
     days: list[Mapping[str, Any]] = []
     for item in body:
         items = item if isinstance(item, list) else [item]
         for obj in items:
             if not isinstance(obj, Mapping):
-                raise UsageError(f"{path}: expected a JSON array of day objects, found "
-                                 f"{type(obj).__name__} {str(obj)[:40]!r} in it")
+                raise UsageError(
+                    f"{path}: expected a JSON array of day objects, found "
+                    f"{type(obj).__name__} {str(obj)[:40]!r} in it"
+                )
             days.append(obj)
     return days
 
@@ -629,10 +724,15 @@ def legacy_file_name(day: date, scope: Scope) -> str:
     return f"{day}.legacy.{slug}.om"
 
 
-def backfill_legacy(inputs: Sequence[tuple[LegacyInput, list[Mapping[str, Any]]]],
-                    start: date | None, end: date | None, output: Path,
-                    labels: Mapping[str, str], summary: Summary,
-                    shaper: cardinality.Shaper) -> None:
+def backfill_legacy(
+    inputs: Sequence[tuple[LegacyInput, list[Mapping[str, Any]]]],
+    start: date | None,
+    end: date | None,
+    output: Path,
+    labels: Mapping[str, str],
+    summary: Summary,
+    shaper: cardinality.Shaper,
+) -> None:
     """Convert each archived day object with the legacy source's own table and write it."""
 
     for item, objects in inputs:
@@ -661,13 +761,16 @@ def backfill_legacy(inputs: Sequence[tuple[LegacyInput, list[Mapping[str, Any]]]
             summary.add(rendered, [item.scope])
             summary.legacy_files += 1
             written += 1
-        log.info("legacy file converted", extra={"file": str(item.path),
-                                                 "scope": item.scope.name, "days": written})
+        log.info(
+            "legacy file converted",
+            extra={"file": str(item.path), "scope": item.scope.name, "days": written},
+        )
         if not seen:
             summary.notes.append(f"{item.path}: no day object in the --from/--to range")
 
 
 # --- the command --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -715,20 +818,25 @@ def plan(args: argparse.Namespace, today: date | None = None) -> Plan:
         raise UsageError(f"--from {start} is after --to {end}")
     if end is not None and end >= today:
         yesterday = today - timedelta(days=1)
-        raise UsageError(f"--to {end}: the newest day with a report is yesterday ({yesterday}); "
-                         "a day's report exists only once the day is over")
+        raise UsageError(
+            f"--to {end}: the newest day with a report is yesterday ({yesterday}); "
+            "a day's report exists only once the day is over"
+        )
     wanted, config_file = _config_source(args, bool(legacy_inputs))
     config = load(config_file) if wanted else None
-    fetch = config is not None and (not legacy_inputs or (start is not None
-                                                          and end is not None))
+    fetch = config is not None and (not legacy_inputs or (start is not None and end is not None))
     days: tuple[date, ...] = ()
     if config is not None and fetch:
         if start is None or end is None:
-            raise UsageError("--from and --to are required to fetch reports: e.g. --from "
-                             f"{today - timedelta(days=90)} --to {today - timedelta(days=1)}")
+            raise UsageError(
+                "--from and --to are required to fetch reports: e.g. --from "
+                f"{today - timedelta(days=90)} --to {today - timedelta(days=1)}"
+            )
         if config.github.token is None and config.github.app is None:
-            raise ConfigError(config.origin, [
-                "github: no credentials: set GITHUB_TOKEN, github.token_file or github.app"])
+            raise ConfigError(
+                config.origin,
+                ["github: no credentials: set GITHUB_TOKEN, github.token_file or github.app"],
+            )
         days = tuple(start + timedelta(days=i) for i in range((end - start).days + 1))
     output: Path = args.output
     if output.exists() and not output.is_dir():
@@ -736,15 +844,22 @@ def plan(args: argparse.Namespace, today: date | None = None) -> Plan:
     seen: set[Scope] = set()
     for item in legacy_inputs:
         if item.scope in seen:
-            raise UsageError(f"--legacy-files: {item.scope.type} {item.scope.name} given twice; "
-                             "join its archives into one JSON array")
+            raise UsageError(
+                f"--legacy-files: {item.scope.type} {item.scope.name} given twice; "
+                "join its archives into one JSON array"
+            )
         seen.add(item.scope)
     legacy = tuple((item, load_legacy_days(item.path)) for item in legacy_inputs)
     return Plan(config, fetch, days, labels, legacy, output, start, end, args.merge)
 
 
-def run(args: argparse.Namespace, *, stderr: TextIO | None = None, stdout: TextIO | None = None,
-        client_options: Mapping[str, float] | None = None) -> int:
+def run(
+    args: argparse.Namespace,
+    *,
+    stderr: TextIO | None = None,
+    stdout: TextIO | None = None,
+    client_options: Mapping[str, float] | None = None,
+) -> int:
     """The ``backfill`` subcommand: 0 when every day was fetched or skipped for a reason,
     1 when something failed (the rest is still written), 2 for bad flags or config."""
     err = stderr or sys.stderr
@@ -772,15 +887,28 @@ def run(args: argparse.Namespace, *, stderr: TextIO | None = None, stdout: TextI
         if the_plan.config is not None and the_plan.fetch:
             _note_legacy_scopes(the_plan.config, summary, the_plan.days)
             if todo:
-                asyncio.run(backfill_reports(the_plan.config, todo, output, the_plan.labels,
-                                             summary, progress, shaper,
-                                             client_options=client_options))
-        backfill_legacy(the_plan.legacy, the_plan.start, the_plan.end, output,
-                        the_plan.labels, summary, shaper)
+                asyncio.run(
+                    backfill_reports(
+                        the_plan.config,
+                        todo,
+                        output,
+                        the_plan.labels,
+                        summary,
+                        progress,
+                        shaper,
+                        client_options=client_options,
+                    )
+                )
+        backfill_legacy(
+            the_plan.legacy, the_plan.start, the_plan.end, output, the_plan.labels, summary, shaper
+        )
     except KeyboardInterrupt:
         progress.finish()
-        print(f"backfill: interrupted; {len(summary.written)} days written. Run the same "
-              "command again to resume.", file=err)
+        print(
+            f"backfill: interrupted; {len(summary.written)} days written. Run the same "
+            "command again to resume.",
+            file=err,
+        )
         return 130
     finally:
         for handler in handlers:
@@ -789,12 +917,16 @@ def run(args: argparse.Namespace, *, stderr: TextIO | None = None, stdout: TextI
     if the_plan.merge is not None:
         joined = merge(output, the_plan.merge)
         summary.notes.append(f"merged {joined} day files into {the_plan.merge}")
-        summary.notes.append("next: promtool tsdb create-blocks-from openmetrics "
-                             f"{the_plan.merge} BLOCKS_DIR (see docs/backfill.md)")
+        summary.notes.append(
+            "next: promtool tsdb create-blocks-from openmetrics "
+            f"{the_plan.merge} BLOCKS_DIR (see docs/backfill.md)"
+        )
     else:
-        summary.notes.append(f"next: for f in {output}/*.om; do promtool tsdb "
-                             'create-blocks-from openmetrics "$f" BLOCKS_DIR; done '
-                             "(see docs/backfill.md)")
+        summary.notes.append(
+            f"next: for f in {output}/*.om; do promtool tsdb "
+            'create-blocks-from openmetrics "$f" BLOCKS_DIR; done '
+            "(see docs/backfill.md)"
+        )
     print(summary.render(output), file=out)
     return 1 if summary.failed else 0
 
@@ -809,8 +941,11 @@ def _note_legacy_scopes(config: Config, summary: Summary, days: Sequence[date]) 
 def _todo(the_plan: Plan, summary: Summary) -> list[date]:
     """The days without a complete file: resumption is a file per day that exists or not."""
     summary.days = len(the_plan.days)
-    if the_plan.config is None or not the_plan.fetch \
-            or not any(s.source == "reports" for s in the_plan.config.scopes):
+    if (
+        the_plan.config is None
+        or not the_plan.fetch
+        or not any(s.source == "reports" for s in the_plan.config.scopes)
+    ):
         return []
     todo: list[date] = []
     for day in the_plan.days:

@@ -32,8 +32,11 @@ def known_dimensions() -> frozenset[str]:
 def apply(card: Cardinality, scope_type: ScopeType, values: Values) -> Values:
     """One scope's values with its breakdown selection and dimension rules applied."""
     enabled = card.breakdowns.get(scope_type, ALL)
-    ranked = {label: _top(values, label, rule.top, rule)
-              for label, rule in card.dimensions.items() if rule.top is not None}
+    ranked = {
+        label: _top(values, label, rule.top, rule)
+        for label, rule in card.dimensions.items()
+        if rule.top is not None
+    }
     out: Values = {}
     index = m.spec_index()
     for name, samples in values.items():
@@ -42,10 +45,16 @@ def apply(card: Cardinality, scope_type: ScopeType, values: Values) -> Values:
             continue
         if spec.breakdown is not None and enabled is not None and spec.breakdown not in enabled:
             continue
-        rules = [(i, card.dimensions[label]) for i, label in enumerate(spec.labels)
-                 if label in card.dimensions] if spec.breakdown else []
-        out[name] = _fold(samples, rules, ranked, spec.labels, spec.summable) \
-            if rules else samples
+        rules = (
+            [
+                (i, card.dimensions[label])
+                for i, label in enumerate(spec.labels)
+                if label in card.dimensions
+            ]
+            if spec.breakdown
+            else []
+        )
+        out[name] = _fold(samples, rules, ranked, spec.labels, spec.summable) if rules else samples
     return out
 
 
@@ -66,9 +75,13 @@ def _top(values: Values, label: str, top: int | None, rule: DimensionRule) -> fr
     return frozenset(ordered[: top or 0])
 
 
-def _fold(samples: Mapping[Labels, float], rules: list[tuple[int, DimensionRule]],
-          ranked: Mapping[str, frozenset[str]], names: tuple[str, ...],
-          summable: bool) -> dict[Labels, float]:
+def _fold(
+    samples: Mapping[Labels, float],
+    rules: list[tuple[int, DimensionRule]],
+    ranked: Mapping[str, frozenset[str]],
+    names: tuple[str, ...],
+    summable: bool,
+) -> dict[Labels, float]:
     out: dict[Labels, float] = {}
     for labels, value in samples.items():
         new = list(labels)
@@ -110,8 +123,9 @@ class Budget:
             for name, samples in state.values.items():
                 spec = index.get(name)
                 if spec is not None and spec.breakdown:
-                    per_breakdown[spec.breakdown] = per_breakdown.get(spec.breakdown, 0) \
-                        + len(samples)
+                    per_breakdown[spec.breakdown] = per_breakdown.get(spec.breakdown, 0) + len(
+                        samples
+                    )
         # finest first: most dimensions, then most series
         order = sorted(per_breakdown, key=lambda b: (-b.count("_"), -per_breakdown[b], b))
         drop: set[str] = set()
@@ -122,14 +136,26 @@ class Budget:
             total -= per_breakdown[breakdown]
             self.dropped[breakdown] = per_breakdown[breakdown]
         if frozenset(drop) != self._logged:
-            log.warning("more series than max_series: dropped the finest breakdowns",
-                        extra={"max_series": self.max_series, "series": total,
-                               "dropped": ",".join(sorted(drop))})
+            log.warning(
+                "more series than max_series: dropped the finest breakdowns",
+                extra={
+                    "max_series": self.max_series,
+                    "series": total,
+                    "dropped": ",".join(sorted(drop)),
+                },
+            )
             self._logged = frozenset(drop)
-        return [replace(state, values={
-            name: samples for name, samples in state.values.items()
-            if (index[name].breakdown if name in index else None) not in drop})
-            for state in states]
+        return [
+            replace(
+                state,
+                values={
+                    name: samples
+                    for name, samples in state.values.items()
+                    if (index[name].breakdown if name in index else None) not in drop
+                },
+            )
+            for state in states
+        ]
 
 
 class Shaper:
@@ -156,5 +182,6 @@ class Shaper:
 
     def shape(self, states: Iterable[ScopeState]) -> list[ScopeState]:
         """Both steps, for states whose values have not been shaped yet."""
-        return self.enforce(replace(state, values=self.values(state.scope.type, state.values))
-                            for state in states)
+        return self.enforce(
+            replace(state, values=self.values(state.scope.type, state.values)) for state in states
+        )

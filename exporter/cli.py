@@ -25,13 +25,19 @@ _ENV_THAT_CONFIGURES = ("GITHUB_TOKEN", "GITHUB_TOKEN_FILE", "COPILOT_EXPORTER_S
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config.file", dest="config_file", type=Path,
-                        default=os.environ.get("COPILOT_EXPORTER_CONFIG") or None,
-                        help="YAML config file (env COPILOT_EXPORTER_CONFIG)")
-    parser.add_argument("--log.level", dest="log_level", default="info",
-                        choices=["debug", "info", "warn", "error"])
-    parser.add_argument("--log.format", dest="log_format", default="logfmt",
-                        choices=["logfmt", "json"])
+    parser.add_argument(
+        "--config.file",
+        dest="config_file",
+        type=Path,
+        default=os.environ.get("COPILOT_EXPORTER_CONFIG") or None,
+        help="YAML config file (env COPILOT_EXPORTER_CONFIG)",
+    )
+    parser.add_argument(
+        "--log.level", dest="log_level", default="info", choices=["debug", "info", "warn", "error"]
+    )
+    parser.add_argument(
+        "--log.format", dest="log_format", default="logfmt", choices=["logfmt", "json"]
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,15 +46,29 @@ def build_parser() -> argparse.ArgumentParser:
         description="Prometheus exporter for GitHub Copilot usage metrics.",
     )
     _common(parser)
-    parser.add_argument("--web.listen-address", dest="listen", default=":9185",
-                        help="address to listen on (default :9185)")
+    parser.add_argument(
+        "--web.listen-address",
+        dest="listen",
+        default=":9185",
+        help="address to listen on (default :9185)",
+    )
     parser.add_argument("--web.telemetry-path", dest="telemetry_path", default="/metrics")
-    parser.add_argument("--web.config.file", dest="web_config", type=Path, default=None,
-                        help="exporter-toolkit web config (TLS, basic auth)")
-    parser.add_argument("--demo", nargs="?", const="reports", choices=["reports", "legacy"],
-                        default=None, help="serve simulated data from the built-in fake GitHub")
-    parser.add_argument("--version", action="version",
-                        version=f"copilot-exporter {__version__}")
+    parser.add_argument(
+        "--web.config.file",
+        dest="web_config",
+        type=Path,
+        default=None,
+        help="exporter-toolkit web config (TLS, basic auth)",
+    )
+    parser.add_argument(
+        "--demo",
+        nargs="?",
+        const="reports",
+        choices=["reports", "legacy"],
+        default=None,
+        help="serve simulated data from the built-in fake GitHub",
+    )
+    parser.add_argument("--version", action="version", version=f"copilot-exporter {__version__}")
     sub = parser.add_subparsers(dest="command")
     check = sub.add_parser("check-config", help="validate the config and print the scopes")
     _common(check)
@@ -66,8 +86,13 @@ def should_demo(args: argparse.Namespace, env: dict[str, str] | os._Environ[str]
 def describe(config: Config) -> str:
     auth = "GitHub App" if config.github.app else "token" if config.github.token else "none"
     every = config.refresh.cron or f"every {config.refresh.interval:g}s"
-    lines = [f"config {config.origin}: OK", f"api_url: {config.github.api_url}",
-             f"auth: {auth}", f"refresh: {every}", "scopes:"]
+    lines = [
+        f"config {config.origin}: OK",
+        f"api_url: {config.github.api_url}",
+        f"auth: {auth}",
+        f"refresh: {every}",
+        "scopes:",
+    ]
     for scope in config.scopes:
         team = " (every team in the user-teams report)" if scope.is_wildcard else ""
         lines.append(f"  - {scope.type} {scope.name} via {scope.source}{team}")
@@ -77,9 +102,13 @@ def describe(config: Config) -> str:
 def _load(args: argparse.Namespace) -> Config:
     config = load(args.config_file)
     if config.github.token is None and config.github.app is None:
-        raise ConfigError(config.origin, [
-            "github: no credentials: set GITHUB_TOKEN, github.token_file or github.app "
-            "(or run with --demo)"])
+        raise ConfigError(
+            config.origin,
+            [
+                "github: no credentials: set GITHUB_TOKEN, github.token_file or github.app "
+                "(or run with --demo)"
+            ],
+        )
     return config
 
 
@@ -110,10 +139,13 @@ def serve(args: argparse.Namespace) -> int:
             from exporter.demo import start_demo
 
             if not args.demo:
-                log.info("no config file and no GitHub token: serving the built-in demo data "
-                         "(pass --config.file or set GITHUB_TOKEN to read GitHub)")
-            fake, config = start_demo(os.environ.get("COPILOT_EXPORTER_SOURCE") or args.demo
-                                      or "reports")
+                log.info(
+                    "no config file and no GitHub token: serving the built-in demo data "
+                    "(pass --config.file or set GITHUB_TOKEN to read GitHub)"
+                )
+            fake, config = start_demo(
+                os.environ.get("COPILOT_EXPORTER_SOURCE") or args.demo or "reports"
+            )
         else:
             config = _load(args)
     except ConfigError as exc:

@@ -91,8 +91,11 @@ class SnapshotCollector(Collector):
         dropped = _gauge(m.PREFIX + "series_dropped")
         for breakdown, count in sorted(snapshot.dropped.items()):
             dropped.add_metric((breakdown,), float(count))
-        yield from (f for f in (up, day, success, failure, duration, reason, seats_up,
-                                seats_success, dropped) if f.samples)
+        yield from (
+            f
+            for f in (up, day, success, failure, duration, reason, seats_up, seats_success, dropped)
+            if f.samples
+        )
 
 
 class StatusCollector(Collector):
@@ -127,8 +130,9 @@ class StatusCollector(Collector):
 
 def _counter(name: str, values: Iterable[tuple[Sequence[str], int]]) -> CounterMetricFamily:
     spec = _SPEC[m.PREFIX + name]
-    family = CounterMetricFamily(spec.name.removesuffix("_total"), spec.help,
-                                 labels=spec.all_labels)
+    family = CounterMetricFamily(
+        spec.name.removesuffix("_total"), spec.help, labels=spec.all_labels
+    )
     for labels, value in sorted(values):
         family.add_metric(labels, float(value))
     return family

@@ -117,8 +117,12 @@ class DimensionRule:
 
 
 def _default_breakdowns() -> dict[str, frozenset[str] | None]:
-    return {"enterprise": ALL, "organization": ALL, "enterprise_team": TEAM_BREAKDOWNS,
-            "team": TEAM_BREAKDOWNS}
+    return {
+        "enterprise": ALL,
+        "organization": ALL,
+        "enterprise_team": TEAM_BREAKDOWNS,
+        "team": TEAM_BREAKDOWNS,
+    }
 
 
 @dataclass(frozen=True)
@@ -195,14 +199,16 @@ def _str(raw: Mapping[str, Any], key: str, path: str, problems: _Problems) -> st
     if value is None:
         return None
     if not isinstance(value, str | int) or isinstance(value, bool) or str(value).strip() == "":
-        problems.add(f"{path}.{key}" if path else key,
-                     f"expected a non-empty string, got {value!r}")
+        problems.add(
+            f"{path}.{key}" if path else key, f"expected a non-empty string, got {value!r}"
+        )
         return None
     return str(value).strip()
 
 
-def _unknown_keys(raw: Mapping[str, Any], allowed: set[str], path: str,
-                  problems: _Problems) -> None:
+def _unknown_keys(
+    raw: Mapping[str, Any], allowed: set[str], path: str, problems: _Problems
+) -> None:
     for key in raw:
         if key not in allowed:
             where = f"{path}.{key}" if path else str(key)
@@ -251,16 +257,24 @@ def _github(raw: object, env: Mapping[str, str], problems: _Problems) -> GitHubC
     if not isinstance(raw, Mapping):
         problems.add("github", "expected a mapping")
         raw = {}
-    _unknown_keys(raw, {"api_url", "token_file", "token", "app", "timeout", "concurrency",
-                        "max_retries"}, "github", problems)
+    _unknown_keys(
+        raw,
+        {"api_url", "token_file", "token", "app", "timeout", "concurrency", "max_retries"},
+        "github",
+        problems,
+    )
     api_url = env.get("GITHUB_API_URL") or _str(raw, "api_url", "github", problems)
     api_url = (api_url or DEFAULT_API_URL).rstrip("/")
     if not _API_URL.match(api_url):
-        problems.add("github.api_url", f"expected https://api.github.com or "
-                     f"https://api.SUBDOMAIN.ghe.com, got {api_url!r}")
+        problems.add(
+            "github.api_url",
+            f"expected https://api.github.com or https://api.SUBDOMAIN.ghe.com, got {api_url!r}",
+        )
     if "token" in raw:
-        problems.add("github.token", "do not put the token in the config file: set GITHUB_TOKEN "
-                     "or github.token_file")
+        problems.add(
+            "github.token",
+            "do not put the token in the config file: set GITHUB_TOKEN or github.token_file",
+        )
     token_file_raw = env.get("GITHUB_TOKEN_FILE") or _str(raw, "token_file", "github", problems)
     token_file = Path(token_file_raw) if token_file_raw else None
     token = env.get("GITHUB_TOKEN", "").strip() or None
@@ -298,8 +312,9 @@ def _app(raw: object, env: Mapping[str, str], problems: _Problems) -> AppAuth | 
     elif not Path(key_file).is_file():
         problems.add("github.app.private_key_file", f"{key_file} does not exist")
         ok = False
-    if installation is not None and (not isinstance(installation, int)
-                                     or isinstance(installation, bool)):
+    if installation is not None and (
+        not isinstance(installation, int) or isinstance(installation, bool)
+    ):
         problems.add("github.app.installation_id", f"expected a number, got {installation!r}")
         ok = False
     if not ok:
@@ -309,8 +324,17 @@ def _app(raw: object, env: Mapping[str, str], problems: _Problems) -> AppAuth | 
     return AppAuth(app_id, Path(key_file), installation)
 
 
-def _number(raw: Mapping[str, Any], key: str, path: str, default: float, problems: _Problems,
-            *, duration: bool = False, minimum: float = 1, maximum: float | None = None) -> float:
+def _number(
+    raw: Mapping[str, Any],
+    key: str,
+    path: str,
+    default: float,
+    problems: _Problems,
+    *,
+    duration: bool = False,
+    minimum: float = 1,
+    maximum: float | None = None,
+) -> float:
     if key not in raw:
         return default
     value = raw[key]
@@ -364,8 +388,9 @@ def _seats(raw: object, env: Mapping[str, str], problems: _Problems) -> Seats:
     if not isinstance(enabled, bool):
         problems.add("seats.enabled", f"expected true or false, got {enabled!r}")
         enabled = True
-    return Seats(enabled, _number(raw, "interval", "seats", 6 * 3600.0, problems,
-                                  duration=True, minimum=60))
+    return Seats(
+        enabled, _number(raw, "interval", "seats", 6 * 3600.0, problems, duration=True, minimum=60)
+    )
 
 
 def _cardinality(raw: object, problems: _Problems) -> Cardinality:
@@ -397,7 +422,7 @@ def _cardinality(raw: object, problems: _Problems) -> Cardinality:
             problems.add(path, "expected 'all' or a list such as [editor, feature] ([] = totals)")
     rules: dict[str, DimensionRule] = {}
     raw_dims = raw.get("dimensions") or {}
-    for label, rule in (raw_dims.items() if isinstance(raw_dims, Mapping) else []):
+    for label, rule in raw_dims.items() if isinstance(raw_dims, Mapping) else []:
         path = f"cardinality.dimensions.{label}"
         if label not in dims:
             problems.add(path, f"unknown dimension (one of {', '.join(dims)})")
@@ -413,7 +438,9 @@ def _cardinality(raw: object, problems: _Problems) -> Cardinality:
         allow = rule.get("allow")
         rules[label] = DimensionRule(
             frozenset(str(v) for v in allow) if isinstance(allow, list) else None,
-            frozenset(str(v) for v in rule.get("deny") or []), top)
+            frozenset(str(v) for v in rule.get("deny") or []),
+            top,
+        )
     max_series = raw.get("max_series")
     if max_series is not None and (not isinstance(max_series, int) or max_series < 1):
         problems.add("cardinality.max_series", f"expected a whole number, got {max_series!r}")
@@ -428,18 +455,24 @@ def build(raw: object, env: Mapping[str, str], origin: str = "config") -> Config
         raw = {}
     if not isinstance(raw, Mapping):
         raise ConfigError(origin, ["the top level must be a mapping (github:, source:, scopes:)"])
-    _unknown_keys(raw, {"github", "source", "scopes", "refresh", "state_file", "cardinality",
-                        "seats"}, "", problems)
-    source = _source(env.get("COPILOT_EXPORTER_SOURCE") or raw.get("source", "reports"),
-                     "source", problems)
+    _unknown_keys(
+        raw,
+        {"github", "source", "scopes", "refresh", "state_file", "cardinality", "seats"},
+        "",
+        problems,
+    )
+    source = _source(
+        env.get("COPILOT_EXPORTER_SOURCE") or raw.get("source", "reports"), "source", problems
+    )
     github = _github(raw.get("github"), env, problems)
     raw_scopes: object = raw.get("scopes")
     if env.get("COPILOT_EXPORTER_SCOPES"):
         raw_scopes = parse_scope_list(env["COPILOT_EXPORTER_SCOPES"])
     scopes: list[Scope] = []
     if raw_scopes is None or raw_scopes == []:
-        problems.add("scopes", "no scopes configured: add at least one, e.g. "
-                     "scopes: [{org: my-org}]")
+        problems.add(
+            "scopes", "no scopes configured: add at least one, e.g. scopes: [{org: my-org}]"
+        )
     elif not isinstance(raw_scopes, list):
         problems.add("scopes", "expected a list of scopes")
     else:
@@ -463,8 +496,7 @@ def build(raw: object, env: Mapping[str, str], origin: str = "config") -> Config
     seats = _seats(raw.get("seats"), env, problems)
     if problems.lines:
         raise ConfigError(origin, problems.lines)
-    return Config(github, tuple(scopes), source, refresh, state_file, origin, cardinality,
-                  seats)
+    return Config(github, tuple(scopes), source, refresh, state_file, origin, cardinality, seats)
 
 
 def load(path: Path | None, env: Mapping[str, str] | None = None) -> Config:

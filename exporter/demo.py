@@ -30,13 +30,17 @@ def demo_scopes(store: SimulatedStore, source: Source) -> tuple[Scope, ...]:
             scopes.append(Scope(team_type, name, "*", source))
         else:  # the legacy API has no team listing: name them, from the store's team paths
             prefix = f"{path}/team/"
-            scopes.extend(Scope(team_type, name, owner.removeprefix(prefix), source)
-                          for owner in sorted(store.owners()) if owner.startswith(prefix))
+            scopes.extend(
+                Scope(team_type, name, owner.removeprefix(prefix), source)
+                for owner in sorted(store.owners())
+                if owner.startswith(prefix)
+            )
     return tuple(scopes)
 
 
-def start_demo(source: str = "reports", *, users: int = 400,
-               seed: int = 7) -> tuple[FakeGitHub, Config]:
+def start_demo(
+    source: str = "reports", *, users: int = 400, seed: int = 7
+) -> tuple[FakeGitHub, Config]:
     src: Source = "legacy" if source == "legacy" else "reports"
     store = SimulatedStore(seed=seed, users=users)
     fake = FakeGitHub(store, token=DEMO_TOKEN).start()
@@ -47,6 +51,8 @@ def start_demo(source: str = "reports", *, users: int = 400,
         refresh=Schedule(interval=300.0),
         origin="demo",
     )
-    log.info("demo mode: simulated GitHub started", extra={
-        "api_url": fake.api_url, "source": src, "scopes": len(config.scopes)})
+    log.info(
+        "demo mode: simulated GitHub started",
+        extra={"api_url": fake.api_url, "source": src, "scopes": len(config.scopes)},
+    )
     return fake, config

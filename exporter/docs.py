@@ -32,12 +32,19 @@ def render() -> str:
         "",
     ]
     for group, title in _TITLES.items():
-        specs = [s for s in m.all_specs() if s.group == group or (
-            group == "reports" and s.group == "reports_users")]
+        specs = [
+            s
+            for s in m.all_specs()
+            if s.group == group or (group == "reports" and s.group == "reports_users")
+        ]
         if not specs:
             continue
-        lines += [f"## {title}", "", "| metric | type | labels | help | from |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            f"## {title}",
+            "",
+            "| metric | type | labels | help | from |",
+            "|---|---|---|---|---|",
+        ]
         for spec in specs:
             labels = ", ".join(f"`{label}`" for label in spec.all_labels) or "–"
             source = f"`{spec.source_field}`" if spec.source_field else ""

@@ -36,8 +36,9 @@ _MAX_RATE_LIMIT_WAIT = 15 * 60.0
 class ApiError(Exception):
     """A request that did not give a usable answer; ``reason`` is a stable label value."""
 
-    def __init__(self, reason: str, message: str, status: int | None = None,
-                 endpoint: str = "") -> None:
+    def __init__(
+        self, reason: str, message: str, status: int | None = None, endpoint: str = ""
+    ) -> None:
         super().__init__(message)
         self.reason = reason
         self.status = status
@@ -76,8 +77,9 @@ class ApiStats:
         with self._lock:
             self.rate_limits[resource] = RateLimit(remaining, reset)
 
-    def copy(self) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int],
-                            dict[str, RateLimit]]:
+    def copy(
+        self,
+    ) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int], dict[str, RateLimit]]:
         with self._lock:
             return dict(self.requests), dict(self.failures), dict(self.rate_limits)
 
@@ -168,14 +170,21 @@ class GitHubClient:
         self._max_rl_wait = max_rate_limit_wait
         self._not_before = 0.0
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION,
-                   "User-Agent": USER_AGENT}
-        self._api = httpx.AsyncClient(headers=headers, timeout=self._timeout, limits=limits,
-                                      follow_redirects=True)
+        headers = {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": API_VERSION,
+            "User-Agent": USER_AGENT,
+        }
+        self._api = httpx.AsyncClient(
+            headers=headers, timeout=self._timeout, limits=limits, follow_redirects=True
+        )
         # A separate client without any credentials: signed links must never see the token.
-        self._downloads = httpx.AsyncClient(headers={"User-Agent": USER_AGENT},
-                                            timeout=self._timeout, limits=limits,
-                                            follow_redirects=True)
+        self._downloads = httpx.AsyncClient(
+            headers={"User-Agent": USER_AGENT},
+            timeout=self._timeout,
+            limits=limits,
+            follow_redirects=True,
+        )
 
     async def aclose(self) -> None:
         await self._api.aclose()
@@ -189,8 +198,15 @@ class GitHubClient:
 
     # -- requests -------------------------------------------------------------------------
 
-    async def get(self, endpoint: str, path: str, params: Mapping[str, str] | None = None,
-                  *, ok: tuple[int, ...] = (200,), method: str = "GET") -> Response:
+    async def get(
+        self,
+        endpoint: str,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        ok: tuple[int, ...] = (200,),
+        method: str = "GET",
+    ) -> Response:
         """Request an API path; statuses in ``ok`` are returned, anything else raises.
 
         ``endpoint`` is the path template used as a metric label.
@@ -200,9 +216,13 @@ class GitHubClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return await self._request(self._api, endpoint, method, url, params, headers, ok)
 
-    async def paginate(self, endpoint: str, path: str,
-                       params: Mapping[str, str] | None = None,
-                       max_pages: int = 1000) -> AsyncIterator[Response]:
+    async def paginate(
+        self,
+        endpoint: str,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        max_pages: int = 1000,
+    ) -> AsyncIterator[Response]:
         """Yield each page, following ``Link: rel="next"`` to the end (loops are refused)."""
         seen: set[str] = set()
         response = await self.get(endpoint, path, params)
@@ -212,13 +232,17 @@ class GitHubClient:
             if nxt is None:
                 return
             if nxt in seen or nxt == response.url:
-                raise ApiError("pagination_loop", f"{endpoint}: the Link header points back to "
-                               "a page already read", endpoint=endpoint)
+                raise ApiError(
+                    "pagination_loop",
+                    f"{endpoint}: the Link header points back to a page already read",
+                    endpoint=endpoint,
+                )
             seen.add(nxt)
             response = await self.get(endpoint, nxt)
             yield response
-        raise ApiError("pagination_loop", f"{endpoint}: more than {max_pages} pages",
-                       endpoint=endpoint)
+        raise ApiError(
+            "pagination_loop", f"{endpoint}: more than {max_pages} pages", endpoint=endpoint
+        )
 
     async def download(self, url: str) -> AsyncIterator[bytes]:
         """Stream a signed report file, without credentials; retries only before the body."""
@@ -233,9 +257,13 @@ class GitHubClient:
                         self.stats.request(DOWNLOAD_ENDPOINT, code)
                         if response.status_code in (401, 403, 404, 410):
                             self.stats.failure(DOWNLOAD_ENDPOINT, "link_expired")
-                            raise ApiError("link_expired", f"download link answered "
-                                           f"{response.status_code} (expired or invalid)",
-                                           response.status_code, DOWNLOAD_ENDPOINT)
+                            raise ApiError(
+                                "link_expired",
+                                f"download link answered "
+                                f"{response.status_code} (expired or invalid)",
+                                response.status_code,
+                                DOWNLOAD_ENDPOINT,
+                            )
                         if response.status_code != 200:
                             reason = _reason_for(response.status_code, b"")
                             if response.status_code >= 500 and attempt <= self._max_retries:
@@ -243,29 +271,49 @@ class GitHubClient:
                                 await self._sleep_backoff(attempt)
                                 continue
                             self.stats.failure(DOWNLOAD_ENDPOINT, reason)
-                            raise ApiError(reason, f"download answered {response.status_code}",
-                                           response.status_code, DOWNLOAD_ENDPOINT)
+                            raise ApiError(
+                                reason,
+                                f"download answered {response.status_code}",
+                                response.status_code,
+                                DOWNLOAD_ENDPOINT,
+                            )
                         async for chunk in response.aiter_bytes():
                             self.stats.downloaded(len(chunk))
                             yield chunk
                         return
                 except httpx.TimeoutException:
                     self.stats.failure(DOWNLOAD_ENDPOINT, "timeout")
-                    raise ApiError("timeout", f"download of {redact_url(url)} timed out",
-                                   endpoint=DOWNLOAD_ENDPOINT) from None
+                    raise ApiError(
+                        "timeout",
+                        f"download of {redact_url(url)} timed out",
+                        endpoint=DOWNLOAD_ENDPOINT,
+                    ) from None
                 except httpx.TransportError as exc:
                     self.stats.failure(DOWNLOAD_ENDPOINT, "network")
-                    raise ApiError("network", f"download of {redact_url(url)} failed: the "
-                                   f"connection broke off ({type(exc).__name__})",
-                                   endpoint=DOWNLOAD_ENDPOINT) from None
+                    raise ApiError(
+                        "network",
+                        f"download of {redact_url(url)} failed: the "
+                        f"connection broke off ({type(exc).__name__})",
+                        endpoint=DOWNLOAD_ENDPOINT,
+                    ) from None
                 except httpx.DecodingError:
                     self.stats.failure(DOWNLOAD_ENDPOINT, "invalid_response")
-                    raise ApiError("invalid_response", f"download of {redact_url(url)}: "
-                                   "undecodable body", endpoint=DOWNLOAD_ENDPOINT) from None
+                    raise ApiError(
+                        "invalid_response",
+                        f"download of {redact_url(url)}: undecodable body",
+                        endpoint=DOWNLOAD_ENDPOINT,
+                    ) from None
 
-    async def _request(self, client: httpx.AsyncClient, endpoint: str, method: str, url: str,
-                       params: Mapping[str, str] | None, headers: Mapping[str, str],
-                       ok: tuple[int, ...]) -> Response:
+    async def _request(
+        self,
+        client: httpx.AsyncClient,
+        endpoint: str,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str],
+        ok: tuple[int, ...],
+    ) -> Response:
         attempt = 0
         while True:
             attempt += 1
@@ -275,14 +323,17 @@ class GitHubClient:
                 try:
                     raw = await client.request(method, url, params=params, headers=headers)
                 except httpx.TimeoutException:
-                    error = ApiError("timeout", f"{endpoint}: request timed out",
-                                     endpoint=endpoint)
+                    error = ApiError("timeout", f"{endpoint}: request timed out", endpoint=endpoint)
                 except httpx.TransportError as exc:
-                    error = ApiError("network", f"{endpoint}: the connection to GitHub failed "
-                                     f"({type(exc).__name__})", endpoint=endpoint)
+                    error = ApiError(
+                        "network",
+                        f"{endpoint}: the connection to GitHub failed ({type(exc).__name__})",
+                        endpoint=endpoint,
+                    )
                 except httpx.DecodingError:  # e.g. a corrupt gzip body
-                    error = ApiError("invalid_response", f"{endpoint}: undecodable body",
-                                     endpoint=endpoint)
+                    error = ApiError(
+                        "invalid_response", f"{endpoint}: undecodable body", endpoint=endpoint
+                    )
                 else:
                     error = None
             if error is not None:  # network trouble: back off and try again
@@ -300,12 +351,18 @@ class GitHubClient:
             if wait is not None:
                 self.stats.failure(endpoint, "rate_limited")
                 if attempt > self._max_retries or wait > self._max_rl_wait:
-                    raise ApiError("rate_limited", f"{endpoint}: rate limited by GitHub; "
-                                   f"retry in {wait:.0f}s", raw.status_code, endpoint)
+                    raise ApiError(
+                        "rate_limited",
+                        f"{endpoint}: rate limited by GitHub; retry in {wait:.0f}s",
+                        raw.status_code,
+                        endpoint,
+                    )
                 resume = time.time() + wait
                 if resume > self._not_before:  # the scope's failure is what gets a warning
-                    log.info("GitHub rate limit reached; pausing all requests",
-                             extra={"endpoint": endpoint, "wait_seconds": round(wait, 1)})
+                    log.info(
+                        "GitHub rate limit reached; pausing all requests",
+                        extra={"endpoint": endpoint, "wait_seconds": round(wait, 1)},
+                    )
                     self._not_before = resume
                 continue
             reason = _reason_for(raw.status_code, raw.content)
@@ -314,11 +371,16 @@ class GitHubClient:
                 await self._sleep_backoff(attempt)
                 continue
             message = redact(_github_message(raw.content))  # GitHub may echo what we sent
-            raise ApiError(reason, f"{endpoint} answered {raw.status_code}"
-                           + (f": {message}" if message else ""), raw.status_code, endpoint)
+            raise ApiError(
+                reason,
+                f"{endpoint} answered {raw.status_code}" + (f": {message}" if message else ""),
+                raw.status_code,
+                endpoint,
+            )
 
-    def _rate_limit_wait(self, status: int, headers: Mapping[str, str],
-                         attempt: int) -> float | None:
+    def _rate_limit_wait(
+        self, status: int, headers: Mapping[str, str], attempt: int
+    ) -> float | None:
         """Seconds to wait when GitHub says we are rate limited, else None (API.md §4)."""
         if status not in (403, 429):
             return None
@@ -340,8 +402,9 @@ class GitHubClient:
         if remaining is None or reset is None:
             return
         try:
-            self.stats.rate_limit(headers.get("x-ratelimit-resource", "core"), float(remaining),
-                                  float(reset))
+            self.stats.rate_limit(
+                headers.get("x-ratelimit-resource", "core"), float(remaining), float(reset)
+            )
         except ValueError:
             return
 

@@ -67,42 +67,66 @@ _DOTCOM = "dotcom_chat_engaged_users"
 _PR = "dotcom_pull_requests_engaged_users"
 
 # Built from the leaves up; the label order of each metric is the nesting order.
-_CC_MODEL_LANGUAGES = Level("languages", "language", (
-    (ENGAGED, f"{_CC}_by_editor_model_language"),
-    ("total_code_suggestions", "ide_code_suggestions"),
-    ("total_code_acceptances", "ide_code_acceptances"),
-    ("total_code_lines_suggested", "ide_code_lines_suggested"),
-    ("total_code_lines_accepted", "ide_code_lines_accepted"),
-))
-_CC_MODELS = Level("models", "model", ((ENGAGED, f"{_CC}_by_editor_model"),),
-                   (_CC_MODEL_LANGUAGES,))
+_CC_MODEL_LANGUAGES = Level(
+    "languages",
+    "language",
+    (
+        (ENGAGED, f"{_CC}_by_editor_model_language"),
+        ("total_code_suggestions", "ide_code_suggestions"),
+        ("total_code_acceptances", "ide_code_acceptances"),
+        ("total_code_lines_suggested", "ide_code_lines_suggested"),
+        ("total_code_lines_accepted", "ide_code_lines_accepted"),
+    ),
+)
+_CC_MODELS = Level(
+    "models", "model", ((ENGAGED, f"{_CC}_by_editor_model"),), (_CC_MODEL_LANGUAGES,)
+)
 _CC_EDITORS = Level("editors", "editor", ((ENGAGED, f"{_CC}_by_editor"),), (_CC_MODELS,))
 _CC_LANGUAGES = Level("languages", "language", ((ENGAGED, f"{_CC}_by_language"),))
-_CHAT_MODELS = Level("models", "model", (
-    (ENGAGED, f"{_CHAT}_by_editor_model"),
-    ("total_chats", "ide_chats"),
-    ("total_chat_insertion_events", "ide_chat_insertion_events"),
-    ("total_chat_copy_events", "ide_chat_copy_events"),
-))
+_CHAT_MODELS = Level(
+    "models",
+    "model",
+    (
+        (ENGAGED, f"{_CHAT}_by_editor_model"),
+        ("total_chats", "ide_chats"),
+        ("total_chat_insertion_events", "ide_chat_insertion_events"),
+        ("total_chat_copy_events", "ide_chat_copy_events"),
+    ),
+)
 _CHAT_EDITORS = Level("editors", "editor", ((ENGAGED, f"{_CHAT}_by_editor"),), (_CHAT_MODELS,))
-_DOTCOM_MODELS = Level("models", "model", (
-    (ENGAGED, f"{_DOTCOM}_by_model"),
-    ("total_chats", "dotcom_chats"),
-))
-_PR_MODELS = Level("models", "model", (
-    (ENGAGED, f"{_PR}_by_repository_model"),
-    ("total_pr_summaries_created", "dotcom_pull_request_summaries"),
-))
-_PR_REPOSITORIES = Level("repositories", "repository", ((ENGAGED, f"{_PR}_by_repository"),),
-                         (_PR_MODELS,))
+_DOTCOM_MODELS = Level(
+    "models",
+    "model",
+    (
+        (ENGAGED, f"{_DOTCOM}_by_model"),
+        ("total_chats", "dotcom_chats"),
+    ),
+)
+_PR_MODELS = Level(
+    "models",
+    "model",
+    (
+        (ENGAGED, f"{_PR}_by_repository_model"),
+        ("total_pr_summaries_created", "dotcom_pull_request_summaries"),
+    ),
+)
+_PR_REPOSITORIES = Level(
+    "repositories", "repository", ((ENGAGED, f"{_PR}_by_repository"),), (_PR_MODELS,)
+)
 
-DAY = Level("", None, (("total_active_users", "active_users"), (ENGAGED, "engaged_users")), (
-    Level("copilot_ide_code_completions", None, ((ENGAGED, _CC),),
-          (_CC_LANGUAGES, _CC_EDITORS)),
-    Level("copilot_ide_chat", None, ((ENGAGED, _CHAT),), (_CHAT_EDITORS,)),
-    Level("copilot_dotcom_chat", None, ((ENGAGED, _DOTCOM),), (_DOTCOM_MODELS,)),
-    Level("copilot_dotcom_pull_requests", None, ((ENGAGED, _PR),), (_PR_REPOSITORIES,)),
-))
+DAY = Level(
+    "",
+    None,
+    (("total_active_users", "active_users"), (ENGAGED, "engaged_users")),
+    (
+        Level(
+            "copilot_ide_code_completions", None, ((ENGAGED, _CC),), (_CC_LANGUAGES, _CC_EDITORS)
+        ),
+        Level("copilot_ide_chat", None, ((ENGAGED, _CHAT),), (_CHAT_EDITORS,)),
+        Level("copilot_dotcom_chat", None, ((ENGAGED, _DOTCOM),), (_DOTCOM_MODELS,)),
+        Level("copilot_dotcom_pull_requests", None, ((ENGAGED, _PR),), (_PR_REPOSITORIES,)),
+    ),
+)
 """The legacy day object: each section, its arrays, and the metric of each number field."""
 
 
@@ -116,6 +140,7 @@ def table_metrics(level: Level = DAY, labels: Labels = ()) -> dict[str, Labels]:
 
 
 # --- one day object -> values -------------------------------------------------------------
+
 
 class _DayValues:
     """Accumulates one day: activity counts summed, people counts never (see PEOPLE_FIELDS)."""
@@ -200,11 +225,13 @@ def newest(days: Sequence[Mapping[str, Any]]) -> tuple[date, Mapping[str, Any]] 
 
 # --- fetching -----------------------------------------------------------------------------
 
+
 def endpoint(scope: Scope) -> tuple[str, str]:
     """(metric label template, request path) of a scope's legacy endpoint."""
     template = ENDPOINTS[scope.type]
-    path = template.replace("{enterprise}", quote(scope.owner, safe="")) \
-        .replace("{org}", quote(scope.owner, safe=""))
+    path = template.replace("{enterprise}", quote(scope.owner, safe="")).replace(
+        "{org}", quote(scope.owner, safe="")
+    )
     if scope.team is not None:
         path = path.replace("{team_slug}", quote(scope.team, safe=""))
     return template, path
@@ -223,13 +250,21 @@ def failure(scope: Scope, path: str, exc: ApiError) -> ScopeFailure:
     line can leave the advice out when the message already gives it.
     """
     if exc.reason == "unprocessable":
-        return ScopeFailure("policy_disabled", (
-            f"{path} answered 422 because the policy is disabled for {_owner_words(scope)}: "
-            "enable the Copilot metrics API policy for this org/enterprise"))
+        return ScopeFailure(
+            "policy_disabled",
+            (
+                f"{path} answered 422 because the policy is disabled for {_owner_words(scope)}: "
+                "enable the Copilot metrics API policy for this org/enterprise"
+            ),
+        )
     if exc.reason == "not_found":
-        return ScopeFailure("endpoint_closed", (
-            f"{path} answered 404 because GitHub closed the legacy /copilot/metrics API on "
-            f"{CLOSED_ON}: switch this scope to 'source: reports'"))
+        return ScopeFailure(
+            "endpoint_closed",
+            (
+                f"{path} answered 404 because GitHub closed the legacy /copilot/metrics API on "
+                f"{CLOSED_ON}: switch this scope to 'source: reports'"
+            ),
+        )
     return ScopeFailure(exc.reason, str(exc))
 
 
@@ -240,8 +275,12 @@ class LegacySource:
     00:00:00Z: the 28 complete UTC days before today (GitHub has data up to yesterday).
     """
 
-    def __init__(self, client: GitHubClient, today: Callable[[], date] = utc_today,
-                 per_page: int | None = None) -> None:
+    def __init__(
+        self,
+        client: GitHubClient,
+        today: Callable[[], date] = utc_today,
+        per_page: int | None = None,
+    ) -> None:
         self._client = client
         self._today = today
         self._per_page = per_page or PER_PAGE
@@ -254,15 +293,22 @@ class LegacySource:
     def params(self) -> dict[str, str]:
         today = self._today()
         since = today - timedelta(days=WINDOW_DAYS)
-        return {"since": f"{since.isoformat()}T00:00:00Z",
-                "until": f"{today.isoformat()}T00:00:00Z", "per_page": str(self._per_page)}
+        return {
+            "since": f"{since.isoformat()}T00:00:00Z",
+            "until": f"{today.isoformat()}T00:00:00Z",
+            "per_page": str(self._per_page),
+        }
 
     async def _scope(self, scope: Scope) -> Outcome:
         if scope.is_wildcard:
-            return ScopeFailure("unsupported", (
-                f"team \"*\" of {_owner_words(scope)} cannot be expanded because the legacy "
-                "/copilot/metrics API cannot list teams: list the team slugs explicitly, one "
-                "scope each, or use 'source: reports'"))
+            return ScopeFailure(
+                "unsupported",
+                (
+                    f'team "*" of {_owner_words(scope)} cannot be expanded because the legacy '
+                    "/copilot/metrics API cannot list teams: list the team slugs explicitly, one "
+                    "scope each, or use 'source: reports'"
+                ),
+            )
         template, path = endpoint(scope)
         try:
             days = await self._fetch(template, path)
@@ -273,8 +319,9 @@ class LegacySource:
         found = newest(days)
         if found is None:
             self._client.stats.failure(template, "invalid_response")
-            return ScopeFailure("invalid_response",
-                                f"{path} answered {len(days)} day objects, none with a date")
+            return ScopeFailure(
+                "invalid_response", f"{path} answered {len(days)} day objects, none with a date"
+            )
         when, day = found
         return ScopeResult(day_values(day), when)
 
@@ -288,7 +335,11 @@ class LegacySource:
                 body = None
             if not isinstance(body, list) or not all(isinstance(d, Mapping) for d in body):
                 self._client.stats.failure(template, "invalid_response")
-                raise ApiError("invalid_response", f"{path} answered something other than a "
-                               "JSON array of day objects", response.status, template)
+                raise ApiError(
+                    "invalid_response",
+                    f"{path} answered something other than a JSON array of day objects",
+                    response.status,
+                    template,
+                )
             days.extend(body)
         return days

@@ -55,13 +55,15 @@ _RESERVED = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) 
 
 
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
-    return {k: v for k, v in record.__dict__.items()
-            if k not in _RESERVED and not k.startswith("_")}
+    return {
+        k: v for k, v in record.__dict__.items() if k not in _RESERVED and not k.startswith("_")
+    }
 
 
 def _timestamp(record: logging.LogRecord) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + (
-        f".{int(record.msecs):03d}Z")
+        f".{int(record.msecs):03d}Z"
+    )
 
 
 class LogfmtFormatter(logging.Formatter):
@@ -69,8 +71,10 @@ class LogfmtFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         pairs: list[tuple[str, object]] = [
-            ("ts", _timestamp(record)), ("level", record.levelname.lower()),
-            ("logger", record.name), ("msg", record.getMessage()),
+            ("ts", _timestamp(record)),
+            ("level", record.levelname.lower()),
+            ("logger", record.name),
+            ("msg", record.getMessage()),
         ]
         pairs.extend(_fields(record).items())
         if record.exc_info:
@@ -91,11 +95,17 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, object] = {
-            "ts": _timestamp(record), "level": record.levelname.lower(),
-            "logger": record.name, "msg": record.getMessage(),
+            "ts": _timestamp(record),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
         }
-        data.update({k: v if isinstance(v, int | float | bool) or v is None else str(v)
-                     for k, v in _fields(record).items()})
+        data.update(
+            {
+                k: v if isinstance(v, int | float | bool) or v is None else str(v)
+                for k, v in _fields(record).items()
+            }
+        )
         if record.exc_info:
             data["err"] = self.formatException(record.exc_info)
         return redact(json.dumps(data, ensure_ascii=False))

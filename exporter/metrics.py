@@ -50,7 +50,8 @@ class MetricSpec:
     def summable(self) -> bool:
         """Whether samples may be added up (into an ``other`` bucket): user counts may not."""
         return self.kind != "info" and not any(
-            word in self.name for word in ("users", "median", "_info"))
+            word in self.name for word in ("users", "median", "_info")
+        )
 
 
 DAILY = "Value for the newest complete report day (a daily gauge)."
@@ -66,15 +67,23 @@ class Counter:
 
 
 COUNTERS: tuple[Counter, ...] = (
-    Counter("user_initiated_interaction_count", "user_initiated_interactions",
-            "Prompts and other interactions users started"),
-    Counter("code_generation_activity_count", "code_generations",
-            "Code suggestions and edits Copilot generated"),
-    Counter("code_acceptance_activity_count", "code_acceptances",
-            "Generated code users accepted"),
+    Counter(
+        "user_initiated_interaction_count",
+        "user_initiated_interactions",
+        "Prompts and other interactions users started",
+    ),
+    Counter(
+        "code_generation_activity_count",
+        "code_generations",
+        "Code suggestions and edits Copilot generated",
+    ),
+    Counter("code_acceptance_activity_count", "code_acceptances", "Generated code users accepted"),
     Counter("loc_suggested_to_add_sum", "lines_suggested_to_add", "Lines Copilot suggested adding"),
-    Counter("loc_suggested_to_delete_sum", "lines_suggested_to_delete",
-            "Lines Copilot suggested deleting"),
+    Counter(
+        "loc_suggested_to_delete_sum",
+        "lines_suggested_to_delete",
+        "Lines Copilot suggested deleting",
+    ),
     Counter("loc_added_sum", "lines_added", "Lines added from accepted Copilot code"),
     Counter("loc_deleted_sum", "lines_deleted", "Lines deleted by accepted Copilot edits"),
 )
@@ -103,25 +112,49 @@ class Breakdown:
 BREAKDOWNS: tuple[Breakdown, ...] = (
     Breakdown("totals_by_ide", "_by_editor", (("ide", "editor"),), _SEVEN),
     Breakdown("totals_by_feature", "_by_feature", (("feature", "feature"),), _SEVEN),
-    Breakdown("totals_by_language_feature", "_by_language_feature",
-              (("language", "language"), ("feature", "feature")), _SIX),
-    Breakdown("totals_by_language_model", "_by_language_model",
-              (("language", "language"), ("model", "model")), _SIX),
-    Breakdown("totals_by_model_feature", "_by_model_feature",
-              (("model", "model"), ("feature", "feature")), _SEVEN),
+    Breakdown(
+        "totals_by_language_feature",
+        "_by_language_feature",
+        (("language", "language"), ("feature", "feature")),
+        _SIX,
+    ),
+    Breakdown(
+        "totals_by_language_model",
+        "_by_language_model",
+        (("language", "language"), ("model", "model")),
+        _SIX,
+    ),
+    Breakdown(
+        "totals_by_model_feature",
+        "_by_model_feature",
+        (("model", "model"), ("feature", "feature")),
+        _SEVEN,
+    ),
 )
 
 # Entity user counts: (API field, metric name, help).
 USER_COUNTS: tuple[tuple[str, str, str], ...] = (
     ("daily_active_users", "daily_active_users", "Users active on the report day"),
-    ("weekly_active_users", "weekly_active_users",
-     "Users active in the 7 days up to the report day"),
-    ("monthly_active_users", "monthly_active_users",
-     "Users active in the 28 days up to the report day"),
-    ("monthly_active_chat_users", "monthly_active_chat_users",
-     "Users who used chat in the 28 days up to the report day"),
-    ("monthly_active_agent_users", "monthly_active_agent_users",
-     "Users who used agent mode in the 28 days up to the report day"),
+    (
+        "weekly_active_users",
+        "weekly_active_users",
+        "Users active in the 7 days up to the report day",
+    ),
+    (
+        "monthly_active_users",
+        "monthly_active_users",
+        "Users active in the 28 days up to the report day",
+    ),
+    (
+        "monthly_active_chat_users",
+        "monthly_active_chat_users",
+        "Users who used chat in the 28 days up to the report day",
+    ),
+    (
+        "monthly_active_agent_users",
+        "monthly_active_agent_users",
+        "Users who used agent mode in the 28 days up to the report day",
+    ),
 )
 # daily_active_cli_users: "field absent means 0" (METRICS.md), so it is handled apart.
 CLI_USERS_FIELD = "daily_active_cli_users"
@@ -142,26 +175,49 @@ PR_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("total_created", "pull_requests_created", "Pull requests created"),
     ("total_reviewed", "pull_requests_reviewed", "Pull requests reviewed"),
     ("total_merged", "pull_requests_merged", "Pull requests merged"),
-    ("total_created_by_copilot", "pull_requests_created_by_copilot",
-     "Pull requests created by Copilot"),
-    ("total_reviewed_by_copilot", "pull_requests_reviewed_by_copilot",
-     "Pull requests reviewed by Copilot"),
-    ("total_merged_created_by_copilot", "pull_requests_merged_created_by_copilot",
-     "Merged pull requests that Copilot created"),
-    ("total_merged_reviewed_by_copilot", "pull_requests_merged_reviewed_by_copilot",
-     "Merged pull requests that Copilot reviewed"),
+    (
+        "total_created_by_copilot",
+        "pull_requests_created_by_copilot",
+        "Pull requests created by Copilot",
+    ),
+    (
+        "total_reviewed_by_copilot",
+        "pull_requests_reviewed_by_copilot",
+        "Pull requests reviewed by Copilot",
+    ),
+    (
+        "total_merged_created_by_copilot",
+        "pull_requests_merged_created_by_copilot",
+        "Merged pull requests that Copilot created",
+    ),
+    (
+        "total_merged_reviewed_by_copilot",
+        "pull_requests_merged_reviewed_by_copilot",
+        "Merged pull requests that Copilot reviewed",
+    ),
     ("total_suggestions", "pull_request_suggestions", "Review suggestions on pull requests"),
-    ("total_applied_suggestions", "pull_request_applied_suggestions",
-     "Review suggestions applied on pull requests"),
-    ("total_copilot_suggestions", "pull_request_copilot_suggestions",
-     "Copilot review suggestions on pull requests"),
-    ("total_copilot_applied_suggestions", "pull_request_copilot_applied_suggestions",
-     "Copilot review suggestions applied on pull requests"),
+    (
+        "total_applied_suggestions",
+        "pull_request_applied_suggestions",
+        "Review suggestions applied on pull requests",
+    ),
+    (
+        "total_copilot_suggestions",
+        "pull_request_copilot_suggestions",
+        "Copilot review suggestions on pull requests",
+    ),
+    (
+        "total_copilot_applied_suggestions",
+        "pull_request_copilot_applied_suggestions",
+        "Copilot review suggestions applied on pull requests",
+    ),
 )
 PR_BY_COMMENT_TYPE: tuple[tuple[str, str], ...] = (
     ("total_copilot_suggestions", "pull_request_copilot_suggestions_by_comment_type"),
-    ("total_copilot_applied_suggestions",
-     "pull_request_copilot_applied_suggestions_by_comment_type"),
+    (
+        "total_copilot_applied_suggestions",
+        "pull_request_copilot_applied_suggestions_by_comment_type",
+    ),
 )
 PR_MEDIANS: tuple[tuple[str, str], ...] = (
     ("median_minutes_to_merge", "any"),
@@ -193,90 +249,153 @@ def _reports_specs() -> list[MetricSpec]:
             what = "Users who used the Copilot CLI on the report day (absent field means 0)"
             field = f"{CLI_USERS_FIELD} (teams: used_cli)"
         specs.append(MetricSpec(PREFIX + metric, f"{what}. {DAILY}", source_field=field))
-    specs.append(MetricSpec(
-        CODE_REVIEW_METRIC,
-        "Users of Copilot code review in the window ending on the report day, by engagement "
-        f"(active: requested it; passive: received it). {DAILY}",
-        ("window", "engagement"),
-        source_field="{window}_{engagement}_copilot_code_review_users",
-    ))
+    specs.append(
+        MetricSpec(
+            CODE_REVIEW_METRIC,
+            "Users of Copilot code review in the window ending on the report day, by engagement "
+            f"(active: requested it; passive: received it). {DAILY}",
+            ("window", "engagement"),
+            source_field="{window}_{engagement}_copilot_code_review_users",
+        )
+    )
     for counter in COUNTERS:
-        specs.append(MetricSpec(PREFIX + counter.metric, f"{counter.what}. {DAILY}",
-                                source_field=counter.field))
+        specs.append(
+            MetricSpec(
+                PREFIX + counter.metric, f"{counter.what}. {DAILY}", source_field=counter.field
+            )
+        )
     for breakdown in BREAKDOWNS:
         for field in breakdown.counters:
             counter = COUNTER_BY_FIELD[field]
             dims = " and ".join(breakdown.labels)
-            specs.append(MetricSpec(
-                breakdown.metric(counter), f"{counter.what}, by {dims}. {DAILY}",
-                breakdown.labels, source_field=f"{breakdown.array}[].{field}",
-            ))
+            specs.append(
+                MetricSpec(
+                    breakdown.metric(counter),
+                    f"{counter.what}, by {dims}. {DAILY}",
+                    breakdown.labels,
+                    source_field=f"{breakdown.array}[].{field}",
+                )
+            )
     for path, metric, what in CLI_FIELDS:
-        specs.append(MetricSpec(PREFIX + metric, f"{what}. {DAILY}",
-                                source_field="totals_by_cli." + ".".join(path)))
+        specs.append(
+            MetricSpec(
+                PREFIX + metric, f"{what}. {DAILY}", source_field="totals_by_cli." + ".".join(path)
+            )
+        )
     for field, metric, what in PR_FIELDS:
-        specs.append(MetricSpec(PREFIX + metric, f"{what}. {DAILY}",
-                                source_field=f"pull_requests.{field}"))
+        specs.append(
+            MetricSpec(PREFIX + metric, f"{what}. {DAILY}", source_field=f"pull_requests.{field}")
+        )
     for field, metric in PR_BY_COMMENT_TYPE:
-        specs.append(MetricSpec(
-            PREFIX + metric, f"Copilot review suggestions by comment type. {DAILY}",
-            ("comment_type",),
-            source_field=f"pull_requests.copilot_suggestions_by_comment_type[].{field}",
-        ))
-    specs.append(MetricSpec(
-        PR_MEDIAN_METRIC,
-        "Median time from creation to merge of pull requests merged on the report day, by "
-        f"Copilot involvement. {DAILY}",
-        ("author",), source_field="pull_requests.median_minutes_to_merge* (minutes x 60)",
-    ))
-    specs.append(MetricSpec(AI_CREDITS_METRIC, f"AI credits used (sum over users). {DAILY}",
-                            source_field="users-1-day ai_credits_used"))
+        specs.append(
+            MetricSpec(
+                PREFIX + metric,
+                f"Copilot review suggestions by comment type. {DAILY}",
+                ("comment_type",),
+                source_field=f"pull_requests.copilot_suggestions_by_comment_type[].{field}",
+            )
+        )
+    specs.append(
+        MetricSpec(
+            PR_MEDIAN_METRIC,
+            "Median time from creation to merge of pull requests merged on the report day, by "
+            f"Copilot involvement. {DAILY}",
+            ("author",),
+            source_field="pull_requests.median_minutes_to_merge* (minutes x 60)",
+        )
+    )
+    specs.append(
+        MetricSpec(
+            AI_CREDITS_METRIC,
+            f"AI credits used (sum over users). {DAILY}",
+            source_field="users-1-day ai_credits_used",
+        )
+    )
     return specs
 
 
 def _status_specs() -> list[MetricSpec]:
-    def status(name: str, help_: str, labels: tuple[str, ...] = (), kind: Kind = "gauge",
-               scoped: bool = True) -> MetricSpec:
+    def status(
+        name: str,
+        help_: str,
+        labels: tuple[str, ...] = (),
+        kind: Kind = "gauge",
+        scoped: bool = True,
+    ) -> MetricSpec:
         return MetricSpec(PREFIX + name, help_, labels, "status", kind, scoped)
 
     return [
         status("up", "1 when the last refresh of this scope succeeded, else 0."),
-        status("report_day_timestamp_seconds",
-               "00:00 UTC of the report day the exported values describe."),
+        status(
+            "report_day_timestamp_seconds",
+            "00:00 UTC of the report day the exported values describe.",
+        ),
         status("last_success_timestamp_seconds", "When this scope last refreshed successfully."),
         status("last_failure_timestamp_seconds", "When a refresh of this scope last failed."),
         status("refresh_duration_seconds", "How long the last refresh of this scope took."),
-        status("scope_failure",
-               "1 while the last refresh of this scope failed; reason says why (absent when up).",
-               ("reason",)),
-        status("api_requests_total", "GitHub API requests made, by endpoint and HTTP status.",
-               ("endpoint", "code"), "counter", scoped=False),
-        status("api_request_failures_total",
-               "GitHub API requests that failed, by endpoint and reason.",
-               ("endpoint", "reason"), "counter", scoped=False),
-        status("report_download_bytes_total", "Bytes of report files downloaded.", (),
-               "counter", scoped=False),
-        status("rate_limit_remaining", "Requests left in the current GitHub rate-limit window.",
-               ("resource",), scoped=False),
-        status("rate_limit_reset_timestamp_seconds",
-               "When the current GitHub rate-limit window resets.", ("resource",), scoped=False),
-        status("refreshes_total", "Refresh runs, by result.", ("result",), "counter",
-               scoped=False),
+        status(
+            "scope_failure",
+            "1 while the last refresh of this scope failed; reason says why (absent when up).",
+            ("reason",),
+        ),
+        status(
+            "api_requests_total",
+            "GitHub API requests made, by endpoint and HTTP status.",
+            ("endpoint", "code"),
+            "counter",
+            scoped=False,
+        ),
+        status(
+            "api_request_failures_total",
+            "GitHub API requests that failed, by endpoint and reason.",
+            ("endpoint", "reason"),
+            "counter",
+            scoped=False,
+        ),
+        status(
+            "report_download_bytes_total",
+            "Bytes of report files downloaded.",
+            (),
+            "counter",
+            scoped=False,
+        ),
+        status(
+            "rate_limit_remaining",
+            "Requests left in the current GitHub rate-limit window.",
+            ("resource",),
+            scoped=False,
+        ),
+        status(
+            "rate_limit_reset_timestamp_seconds",
+            "When the current GitHub rate-limit window resets.",
+            ("resource",),
+            scoped=False,
+        ),
+        status("refreshes_total", "Refresh runs, by result.", ("result",), "counter", scoped=False),
         status("seats_up", "1 when the last seats refresh of this scope succeeded, else 0."),
-        status("seats_last_success_timestamp_seconds",
-               "When the seats of this scope were last refreshed successfully."),
-        status("series_dropped",
-               "Series left out of the last snapshot to stay under cardinality.max_series, "
-               "by breakdown.", ("breakdown",), scoped=False),
-        status("exporter_build_info", "Build information; always 1.", ("version",), "info",
-               scoped=False),
+        status(
+            "seats_last_success_timestamp_seconds",
+            "When the seats of this scope were last refreshed successfully.",
+        ),
+        status(
+            "series_dropped",
+            "Series left out of the last snapshot to stay under cardinality.max_series, "
+            "by breakdown.",
+            ("breakdown",),
+            scoped=False,
+        ),
+        status(
+            "exporter_build_info",
+            "Build information; always 1.",
+            ("version",),
+            "info",
+            scoped=False,
+        ),
     ]
 
 
 REPORT_SPECS: tuple[MetricSpec, ...] = tuple(_reports_specs())
 STATUS_SPECS: tuple[MetricSpec, ...] = tuple(_status_specs())
-
-
 
 
 def _legacy_specs() -> list[MetricSpec]:
@@ -288,44 +407,80 @@ def _legacy_specs() -> list[MetricSpec]:
         legacy("active_users", "Users with any Copilot activity (legacy total_active_users)"),
         legacy("engaged_users", "Users engaged with any Copilot feature (legacy)"),
         legacy("ide_code_completions_engaged_users", f"{engaged} IDE code completions"),
-        legacy("ide_code_completions_engaged_users_by_language",
-               f"{engaged} IDE code completions, by language", ("language",)),
-        legacy("ide_code_completions_engaged_users_by_editor",
-               f"{engaged} IDE code completions, by editor", ("editor",)),
-        legacy("ide_code_completions_engaged_users_by_editor_model",
-               f"{engaged} IDE code completions, by editor and model", ("editor", "model")),
-        legacy("ide_code_completions_engaged_users_by_editor_model_language",
-               f"{engaged} IDE code completions, by editor, model and language",
-               ("editor", "model", "language")),
-        legacy("ide_code_suggestions", "IDE code suggestions shown",
-               ("editor", "model", "language")),
-        legacy("ide_code_acceptances", "IDE code suggestions accepted",
-               ("editor", "model", "language")),
-        legacy("ide_code_lines_suggested", "Lines of IDE code suggested",
-               ("editor", "model", "language")),
-        legacy("ide_code_lines_accepted", "Lines of IDE code accepted",
-               ("editor", "model", "language")),
+        legacy(
+            "ide_code_completions_engaged_users_by_language",
+            f"{engaged} IDE code completions, by language",
+            ("language",),
+        ),
+        legacy(
+            "ide_code_completions_engaged_users_by_editor",
+            f"{engaged} IDE code completions, by editor",
+            ("editor",),
+        ),
+        legacy(
+            "ide_code_completions_engaged_users_by_editor_model",
+            f"{engaged} IDE code completions, by editor and model",
+            ("editor", "model"),
+        ),
+        legacy(
+            "ide_code_completions_engaged_users_by_editor_model_language",
+            f"{engaged} IDE code completions, by editor, model and language",
+            ("editor", "model", "language"),
+        ),
+        legacy(
+            "ide_code_suggestions", "IDE code suggestions shown", ("editor", "model", "language")
+        ),
+        legacy(
+            "ide_code_acceptances", "IDE code suggestions accepted", ("editor", "model", "language")
+        ),
+        legacy(
+            "ide_code_lines_suggested",
+            "Lines of IDE code suggested",
+            ("editor", "model", "language"),
+        ),
+        legacy(
+            "ide_code_lines_accepted", "Lines of IDE code accepted", ("editor", "model", "language")
+        ),
         legacy("ide_chat_engaged_users", f"{engaged} IDE chat"),
         legacy("ide_chat_engaged_users_by_editor", f"{engaged} IDE chat, by editor", ("editor",)),
-        legacy("ide_chat_engaged_users_by_editor_model", f"{engaged} IDE chat, by editor and model",
-               ("editor", "model")),
+        legacy(
+            "ide_chat_engaged_users_by_editor_model",
+            f"{engaged} IDE chat, by editor and model",
+            ("editor", "model"),
+        ),
         legacy("ide_chats", "IDE chat conversations", ("editor", "model")),
         legacy("ide_chat_insertion_events", "IDE chat code insertions", ("editor", "model")),
         legacy("ide_chat_copy_events", "IDE chat code copies", ("editor", "model")),
         legacy("dotcom_chat_engaged_users", f"{engaged} Copilot chat on github.com"),
-        legacy("dotcom_chat_engaged_users_by_model",
-               f"{engaged} Copilot chat on github.com, by model", ("model",)),
+        legacy(
+            "dotcom_chat_engaged_users_by_model",
+            f"{engaged} Copilot chat on github.com, by model",
+            ("model",),
+        ),
         legacy("dotcom_chats", "Copilot chats on github.com", ("model",)),
         legacy("dotcom_pull_requests_engaged_users", f"{engaged} Copilot pull request summaries"),
-        legacy("dotcom_pull_requests_engaged_users_by_repository",
-               f"{engaged} Copilot pull request summaries, by repository", ("repository",)),
-        legacy("dotcom_pull_requests_engaged_users_by_repository_model",
-               f"{engaged} Copilot pull request summaries, by repository and model",
-               ("repository", "model")),
-        legacy("dotcom_pull_request_summaries", "Pull request summaries Copilot created",
-               ("repository", "model")),
-        MetricSpec(PREFIX + "model_info", "Models seen in the legacy report; always 1.",
-                   ("model", "is_custom_model", "custom_model_training_date"), "legacy", "info"),
+        legacy(
+            "dotcom_pull_requests_engaged_users_by_repository",
+            f"{engaged} Copilot pull request summaries, by repository",
+            ("repository",),
+        ),
+        legacy(
+            "dotcom_pull_requests_engaged_users_by_repository_model",
+            f"{engaged} Copilot pull request summaries, by repository and model",
+            ("repository", "model"),
+        ),
+        legacy(
+            "dotcom_pull_request_summaries",
+            "Pull request summaries Copilot created",
+            ("repository", "model"),
+        ),
+        MetricSpec(
+            PREFIX + "model_info",
+            "Models seen in the legacy report; always 1.",
+            ("model", "is_custom_model", "custom_model_training_date"),
+            "legacy",
+            "info",
+        ),
     ]
 
 
@@ -337,19 +492,37 @@ CURRENT = "Seats now: a current gauge, not a daily figure."
 SEATS_METRIC = f"{PREFIX}seats"
 BILLING_INFO = f"{PREFIX}billing_info"
 # /orgs/{org}/copilot/billing fields that become labels of the info metric, in label order.
-BILLING_SETTINGS: tuple[str, ...] = ("plan_type", "seat_management_setting", "ide_chat",
-                                     "platform_chat", "cli", "public_code_suggestions")
+BILLING_SETTINGS: tuple[str, ...] = (
+    "plan_type",
+    "seat_management_setting",
+    "ide_chat",
+    "platform_chat",
+    "cli",
+    "public_code_suggestions",
+)
 # seat_breakdown parts: (API field, metric name sans prefix, help). Each is its own metric:
 # they overlap (a seat added this cycle is also active or inactive), so none is a label value.
 SEAT_BREAKDOWN: tuple[tuple[str, str, str], ...] = (
-    ("active_this_cycle", "seats_active_this_cycle",
-     "Seats used at least once in the current billing cycle"),
-    ("inactive_this_cycle", "seats_inactive_this_cycle",
-     "Seats not used in the current billing cycle"),
-    ("pending_invitation", "seats_pending_invitation",
-     "Seats waiting for the user to accept the organization invitation"),
-    ("pending_cancellation", "seats_pending_cancellation",
-     "Seats that end at the start of the next billing cycle"),
+    (
+        "active_this_cycle",
+        "seats_active_this_cycle",
+        "Seats used at least once in the current billing cycle",
+    ),
+    (
+        "inactive_this_cycle",
+        "seats_inactive_this_cycle",
+        "Seats not used in the current billing cycle",
+    ),
+    (
+        "pending_invitation",
+        "seats_pending_invitation",
+        "Seats waiting for the user to accept the organization invitation",
+    ),
+    (
+        "pending_cancellation",
+        "seats_pending_cancellation",
+        "Seats that end at the start of the next billing cycle",
+    ),
     ("added_this_cycle", "seats_added_this_cycle", "Seats added in the current billing cycle"),
 )
 SEATS_BY_LAST_ACTIVITY = f"{PREFIX}seats_by_last_activity"
@@ -359,65 +532,102 @@ SEATS_ASSIGNED_DIRECTLY = f"{PREFIX}seats_assigned_directly"
 # last_activity buckets: (label value, upper bound in days, inclusive); the lower bound is the
 # previous bucket's upper bound, exclusive, so every seat falls in exactly one bucket.
 LAST_ACTIVITY_BUCKETS: tuple[tuple[str, int], ...] = (
-    ("0-1d", 1), ("1-7d", 7), ("7-30d", 30), ("30-90d", 90))
+    ("0-1d", 1),
+    ("1-7d", 7),
+    ("7-30d", 30),
+    ("30-90d", 90),
+)
 IDLE_DAYS = 90  # GitHub blanks last_activity_at after this many idle days
 OVER_90D = "over_90d"
 NEVER = "never"
 NO_EDITOR = "none"  # no last_activity_editor: the seat has no recorded activity
 ODD_EDITOR = "unknown"  # an editor string with nothing before its first "/"
 _SEAT_LIST = "seats[] of /copilot/billing/seats"
-_ONCE = ("In enterprises a user granted seats by several organizations or teams counts once "
-         "(their most recently active seat), as in GitHub's total_seats.")
+_ONCE = (
+    "In enterprises a user granted seats by several organizations or teams counts once "
+    "(their most recently active seat), as in GitHub's total_seats."
+)
 
 
 def _bucket_help() -> str:
     parts, low = [], 0
     for value, high in LAST_ACTIVITY_BUCKETS:
-        parts.append(f"{value} (at most {high} day ago, or in the future)" if low == 0
-                     else f"{value} (more than {low}, at most {high} days ago)")
+        parts.append(
+            f"{value} (at most {high} day ago, or in the future)"
+            if low == 0
+            else f"{value} (more than {low}, at most {high} days ago)"
+        )
         low = high
     return ", ".join(parts)
 
 
 def _seats_specs() -> list[MetricSpec]:
-    def seats(name: str, help_: str, labels: tuple[str, ...] = (), source: str = _SEAT_LIST,
-              kind: Kind = "gauge") -> MetricSpec:
+    def seats(
+        name: str,
+        help_: str,
+        labels: tuple[str, ...] = (),
+        source: str = _SEAT_LIST,
+        kind: Kind = "gauge",
+    ) -> MetricSpec:
         return MetricSpec(name, help_, labels, "seats", kind, source_field=source)
 
     return [
-        seats(SEATS_METRIC,
-              "Copilot seats (licences). Organizations: the billing seat total; enterprises "
-              f"(GitHub has no enterprise billing summary): the users in the seat list. {_ONCE} "
-              f"{CURRENT}",
-              source="seat_breakdown.total (orgs); distinct seats[].assignee.id (enterprises)"),
-        *(seats(PREFIX + metric, f"{what} (organizations only). {CURRENT}",
-                source=f"seat_breakdown.{field}") for field, metric, what in SEAT_BREAKDOWN),
-        seats(BILLING_INFO,
-              "Copilot plan and policies of an organization as GitHub gives them (a missing "
-              "setting is an empty label); always 1.",
-              BILLING_SETTINGS, source="/orgs/{org}/copilot/billing", kind="info"),
-        seats(SEATS_BY_LAST_ACTIVITY,
-              "Seats by time since their last Copilot activity, in buckets that do not overlap: "
-              f"{_bucket_help()}, {OVER_90D} (more than {IDLE_DAYS} days ago; also no activity "
-              f"on a seat granted more than {IDLE_DAYS} days ago or of unknown age, as GitHub "
-              f"blanks last_activity_at after {IDLE_DAYS} idle days), {NEVER} (no activity "
-              f"on a seat granted at most {IDLE_DAYS} days ago). Every bucket is exported, "
-              f"zeros too. {_ONCE} {CURRENT}",
-              ("last_activity",), source="seats[].last_activity_at, seats[].created_at"),
-        seats(SEATS_BY_EDITOR,
-              "Seats by the editor of their last Copilot activity: last_activity_editor up to "
-              f"its first '/' (vscode/1.95.0/copilot/1.250.0 is vscode), {NO_EDITOR} when "
-              f"absent, {ODD_EDITOR} when nothing precedes the '/'. {_ONCE} {CURRENT}",
-              ("editor",), source="seats[].last_activity_editor"),
-        seats(SEATS_BY_ASSIGNING_TEAM,
-              "Seats granted through a team, by team slug (ORG/SLUG in enterprises for an "
-              "organization's team: slugs repeat across organizations). Seats assigned to "
-              f"users directly are counted in {SEATS_ASSIGNED_DIRECTLY}. {_ONCE} {CURRENT}",
-              ("team",), source="seats[].assigning_team.slug"),
-        seats(SEATS_ASSIGNED_DIRECTLY,
-              "Seats assigned to users directly, not through a team; with "
-              f"{SEATS_BY_ASSIGNING_TEAM} it adds up to the seat list. {_ONCE} {CURRENT}",
-              source="seats[].assigning_team null"),
+        seats(
+            SEATS_METRIC,
+            "Copilot seats (licences). Organizations: the billing seat total; enterprises "
+            f"(GitHub has no enterprise billing summary): the users in the seat list. {_ONCE} "
+            f"{CURRENT}",
+            source="seat_breakdown.total (orgs); distinct seats[].assignee.id (enterprises)",
+        ),
+        *(
+            seats(
+                PREFIX + metric,
+                f"{what} (organizations only). {CURRENT}",
+                source=f"seat_breakdown.{field}",
+            )
+            for field, metric, what in SEAT_BREAKDOWN
+        ),
+        seats(
+            BILLING_INFO,
+            "Copilot plan and policies of an organization as GitHub gives them (a missing "
+            "setting is an empty label); always 1.",
+            BILLING_SETTINGS,
+            source="/orgs/{org}/copilot/billing",
+            kind="info",
+        ),
+        seats(
+            SEATS_BY_LAST_ACTIVITY,
+            "Seats by time since their last Copilot activity, in buckets that do not overlap: "
+            f"{_bucket_help()}, {OVER_90D} (more than {IDLE_DAYS} days ago; also no activity "
+            f"on a seat granted more than {IDLE_DAYS} days ago or of unknown age, as GitHub "
+            f"blanks last_activity_at after {IDLE_DAYS} idle days), {NEVER} (no activity "
+            f"on a seat granted at most {IDLE_DAYS} days ago). Every bucket is exported, "
+            f"zeros too. {_ONCE} {CURRENT}",
+            ("last_activity",),
+            source="seats[].last_activity_at, seats[].created_at",
+        ),
+        seats(
+            SEATS_BY_EDITOR,
+            "Seats by the editor of their last Copilot activity: last_activity_editor up to "
+            f"its first '/' (vscode/1.95.0/copilot/1.250.0 is vscode), {NO_EDITOR} when "
+            f"absent, {ODD_EDITOR} when nothing precedes the '/'. {_ONCE} {CURRENT}",
+            ("editor",),
+            source="seats[].last_activity_editor",
+        ),
+        seats(
+            SEATS_BY_ASSIGNING_TEAM,
+            "Seats granted through a team, by team slug (ORG/SLUG in enterprises for an "
+            "organization's team: slugs repeat across organizations). Seats assigned to "
+            f"users directly are counted in {SEATS_ASSIGNED_DIRECTLY}. {_ONCE} {CURRENT}",
+            ("team",),
+            source="seats[].assigning_team.slug",
+        ),
+        seats(
+            SEATS_ASSIGNED_DIRECTLY,
+            "Seats assigned to users directly, not through a team; with "
+            f"{SEATS_BY_ASSIGNING_TEAM} it adds up to the seat list. {_ONCE} {CURRENT}",
+            source="seats[].assigning_team null",
+        ),
     ]
 
 

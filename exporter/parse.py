@@ -107,7 +107,8 @@ class StreamParser:
                 if final:
                     raise ReportParseError(
                         f"invalid JSON at character {exc.pos if hasattr(exc, 'pos') else pos}: "
-                        f"{getattr(exc, 'msg', exc)} (truncated or not JSON)") from None
+                        f"{getattr(exc, 'msg', exc)} (truncated or not JSON)"
+                    ) from None
                 self._pending = text[pos:]
                 self._retry_at = max(2 * len(self._pending), 1 << 16)
                 return

@@ -24,12 +24,12 @@ Part = Literal["scopes", "seats"]
 ADVICE = {
     "unauthorized": "the token is invalid or expired: renew it",
     "forbidden": "the token lacks the permission, or the 'Copilot usage metrics' policy is "
-                 "disabled: see the README's token permissions table",
+    "disabled: see the README's token permissions table",
     "policy_disabled": "enable the Copilot metrics API policy for this org/enterprise",
     "endpoint_closed": "GitHub closed the legacy /copilot/metrics API on 2026-04-02: "
-                       "switch this scope to 'source: reports'",
+    "switch this scope to 'source: reports'",
     "rate_limited": "GitHub rate limit reached: lower the refresh frequency or use a "
-                    "GitHub App token",
+    "GitHub App token",
     "team_not_found": "fix the team slug in the config",
 }
 
@@ -41,8 +41,12 @@ class Source(Protocol):
 def _belongs(state_scope: Scope, configured: Scope) -> bool:
     """A concrete team found by a ``team: "*"`` scope belongs to that wildcard."""
     if configured.is_wildcard:
-        return (state_scope.type == configured.type and state_scope.owner == configured.owner
-                and state_scope.is_team and state_scope.source == configured.source)
+        return (
+            state_scope.type == configured.type
+            and state_scope.owner == configured.owner
+            and state_scope.is_team
+            and state_scope.source == configured.source
+        )
     return state_scope == configured
 
 
@@ -50,10 +54,16 @@ class Refresher:
     """Runs refreshes of one part of the snapshot (usage ``scopes`` or ``seats``); holds
     the sources (and their caches) between runs."""
 
-    def __init__(self, config: Config, sources: Mapping[str, Source],
-                 holder: SnapshotHolder, *, part: Part = "scopes",
-                 scopes: tuple[Scope, ...] | None = None,
-                 source_of: Callable[[Scope], str] = lambda scope: scope.source) -> None:
+    def __init__(
+        self,
+        config: Config,
+        sources: Mapping[str, Source],
+        holder: SnapshotHolder,
+        *,
+        part: Part = "scopes",
+        scopes: tuple[Scope, ...] | None = None,
+        source_of: Callable[[Scope], str] = lambda scope: scope.source,
+    ) -> None:
         self.config = config
         self.sources = sources
         self.holder = holder
@@ -76,24 +86,32 @@ class Refresher:
         for scope in self.scopes:
             by_source.setdefault(self.source_of(scope), []).append(scope)
         outcomes: dict[Scope, Outcome] = {}
-        for answer in await asyncio.gather(*(self._ask(name, scopes)
-                                             for name, scopes in by_source.items())):
+        for answer in await asyncio.gather(
+            *(self._ask(name, scopes) for name, scopes in by_source.items())
+        ):
             outcomes.update(answer)
         duration = time.time() - started
-        snapshot = self.holder.update(lambda current: self._build(
-            current, outcomes, time.time(), duration))
+        snapshot = self.holder.update(
+            lambda current: self._build(current, outcomes, time.time(), duration)
+        )
         states = getattr(snapshot, self.part)
         failed = sum(1 for s in states if not s.up)
-        result = "success" if not failed else "failure" if failed == len(states) \
-            else "partial"
+        result = "success" if not failed else "failure" if failed == len(states) else "partial"
         self.runs[result] += 1
-        log.info("refresh finished", extra={
-            "part": self.part, "duration_seconds": round(duration, 3), "scopes": len(states),
-            "failed": failed})
+        log.info(
+            "refresh finished",
+            extra={
+                "part": self.part,
+                "duration_seconds": round(duration, 3),
+                "scopes": len(states),
+                "failed": failed,
+            },
+        )
         return snapshot
 
-    def _build(self, current: Snapshot, outcomes: Mapping[Scope, Outcome], now: float,
-               duration: float) -> Snapshot:
+    def _build(
+        self, current: Snapshot, outcomes: Mapping[Scope, Outcome], now: float, duration: float
+    ) -> Snapshot:
         previous = {state.scope: state for state in getattr(current, self.part)}
         states: dict[Scope, ScopeState] = {}
         for scope, outcome in outcomes.items():
@@ -106,25 +124,27 @@ class Refresher:
                     log.info("scope recovered", extra=_scope_fields(scope))
                 continue
             # A failed wildcard fails every team it found before; with none yet, it stands alone.
-            targets = [s for s in previous if _belongs(s, configured)] if scope.is_wildcard \
-                else [scope]
+            targets = (
+                [s for s in previous if _belongs(s, configured)] if scope.is_wildcard else [scope]
+            )
             for target in targets or [scope]:
                 base = previous.get(target, ScopeState(target))
                 if base.reason != outcome.reason or base.up or base.error is None:
                     advice = ADVICE.get(outcome.reason)
                     if advice and advice in outcome.message:  # the message names it already
                         advice = None
-                    log.warning("%s%s", outcome.message, f" ({advice})" if advice else "",
-                                extra={**_scope_fields(target), "reason": outcome.reason})
+                    log.warning(
+                        "%s%s",
+                        outcome.message,
+                        f" ({advice})" if advice else "",
+                        extra={**_scope_fields(target), "reason": outcome.reason},
+                    )
                 states[target] = base.failed(outcome.reason, outcome.message, now, duration)
         kept = tuple(self.shaper.enforce(states.values()))
         if self.part == "seats":
             return replace(current, seats=kept, created=now)
-        return replace(current, scopes=kept, created=now, ready=True,
-                       dropped=self.shaper.dropped)
+        return replace(current, scopes=kept, created=now, ready=True, dropped=self.shaper.dropped)
 
 
 def _scope_fields(scope: Scope) -> dict[str, str]:
     return {"scope_type": scope.type, "scope": scope.name}
-
-

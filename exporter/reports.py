@@ -162,15 +162,17 @@ class ReportsSource:
         by_owner: dict[str, list[Scope]] = {}
         for scope in scopes:
             by_owner.setdefault(scope.owner_path, []).append(scope)
-        results = await asyncio.gather(*(self._owner(path, owned, day)
-                                         for path, owned in by_owner.items()))
+        results = await asyncio.gather(
+            *(self._owner(path, owned, day) for path, owned in by_owner.items())
+        )
         outcomes: dict[Scope, Outcome] = {}
         for result in results:
             outcomes.update(result)
         return outcomes
 
-    async def _owner(self, owner_path: str, scopes: list[Scope],
-                     day: date | None) -> dict[Scope, Outcome]:
+    async def _owner(
+        self, owner_path: str, scopes: list[Scope], day: date | None
+    ) -> dict[Scope, Outcome]:
         entity_scopes = [s for s in scopes if not s.is_team]
         team_scopes = [s for s in scopes if s.is_team]
         tasks: list[asyncio.Task[Any]] = []
@@ -178,8 +180,15 @@ class ReportsSource:
             if entity_scopes:
                 tasks.append(group.create_task(self._guard(self._entity(owner_path, day))))
             if team_scopes:
-                tasks.append(group.create_task(self._guard(
-                    self._team_join(owner_path, team_scopes, day, entity=bool(entity_scopes)))))
+                tasks.append(
+                    group.create_task(
+                        self._guard(
+                            self._team_join(
+                                owner_path, team_scopes, day, entity=bool(entity_scopes)
+                            )
+                        )
+                    )
+                )
         outcomes: dict[Scope, Outcome] = {}
         entity: _Entity | ScopeFailure | None = tasks[0].result() if entity_scopes else None
         teams: _Teams | ScopeFailure | None = tasks[-1].result() if team_scopes else None
@@ -190,13 +199,13 @@ class ReportsSource:
         return outcomes
 
     @staticmethod
-    def _entity_outcome(entity: _Entity | ScopeFailure | None,
-                        teams: _Teams | ScopeFailure | None) -> Outcome:
+    def _entity_outcome(
+        entity: _Entity | ScopeFailure | None, teams: _Teams | ScopeFailure | None
+    ) -> Outcome:
         if isinstance(entity, ScopeFailure) or entity is None:
             return entity or ScopeFailure("no_data", "no entity report")
         values = entity.values
-        if isinstance(teams, _Teams) and teams.owner_users is not None \
-                and teams.day == entity.day:
+        if isinstance(teams, _Teams) and teams.owner_users is not None and teams.day == entity.day:
             values = aggregate.merge_entity_and_users(entity.values, teams.owner_users)
         return ScopeResult(values, entity.day)
 
@@ -205,18 +214,24 @@ class ReportsSource:
         if isinstance(teams, ScopeFailure) or teams is None:
             return {scope: teams or ScopeFailure("no_data", "no team report")}
         if scope.is_wildcard:
-            return {scope.with_team(slug): ScopeResult(values, teams.day)
-                    for slug, values in sorted(teams.teams.items())}
+            return {
+                scope.with_team(slug): ScopeResult(values, teams.day)
+                for slug, values in sorted(teams.teams.items())
+            }
         assert scope.team is not None
         values = teams.teams.get(scope.team)
         if values is None:  # the config may spell the slug in another case
-            values = next((v for slug, v in teams.teams.items()
-                           if slug.lower() == scope.team.lower()), None)
+            values = next(
+                (v for slug, v in teams.teams.items() if slug.lower() == scope.team.lower()), None
+            )
         if values is None:
-            return {scope: ScopeFailure(
-                "team_not_found",
-                f"team {scope.team!r} is not in the user-teams report of {teams.day}: check the "
-                "slug (GitHub leaves out teams with fewer than 5 seated members)")}
+            return {
+                scope: ScopeFailure(
+                    "team_not_found",
+                    f"team {scope.team!r} is not in the user-teams report of {teams.day}: "
+                    "check the slug (GitHub leaves out teams with fewer than 5 seated members)",
+                )
+            }
         return {scope: ScopeResult(values, teams.day)}
 
     @staticmethod
@@ -246,8 +261,9 @@ class ReportsSource:
         """The signed download links of one report day; None when it is not there (204/404,
         or no links)."""
         template, path = self._endpoint(owner_path, kind)
-        response = await self._client.get(template, path, {"day": day.isoformat()},
-                                          ok=(200, 204, 404))
+        response = await self._client.get(
+            template, path, {"day": day.isoformat()}, ok=(200, 204, 404)
+        )
         if response.status in (204, 404):
             return None
         try:
@@ -255,18 +271,27 @@ class ReportsSource:
             links = body["download_links"]
         except (ValueError, KeyError, TypeError):
             self._client.stats.failure(template, "invalid_response")
-            raise ApiError("invalid_response", f"{template}: answer has no download_links",
-                           response.status, template) from None
+            raise ApiError(
+                "invalid_response",
+                f"{template}: answer has no download_links",
+                response.status,
+                template,
+            ) from None
         if links == []:  # a report with no files is a day that is not there (yet)
             return None
         if not isinstance(links, list) or not all(isinstance(u, str) for u in links):
             self._client.stats.failure(template, "invalid_response")
-            raise ApiError("invalid_response", f"{template}: download_links is not a list of "
-                           "URLs", response.status, template)
+            raise ApiError(
+                "invalid_response",
+                f"{template}: download_links is not a list of URLs",
+                response.status,
+                template,
+            )
         return links
 
-    async def read(self, owner_path: str, kind: str, day: date, links: list[str],
-                   make_sink: Callable[[], Sink]) -> Sink:
+    async def read(
+        self, owner_path: str, kind: str, day: date, links: list[str], make_sink: Callable[[], Sink]
+    ) -> Sink:
         """Download every part into a fresh sink; once, on an expired link or a broken
         transfer, ask for fresh links and start over."""
         for attempt in (1, 2):
@@ -283,8 +308,10 @@ class ReportsSource:
             except ApiError as exc:
                 if attempt == 2 or exc.reason not in _RETRYABLE:
                     raise
-                log.info("download failed; asking for fresh links",
-                         extra={"report": kind, "owner": owner_path, "reason": exc.reason})
+                log.info(
+                    "download failed; asking for fresh links",
+                    extra={"report": kind, "owner": owner_path, "reason": exc.reason},
+                )
                 fresh = await self.links(owner_path, kind, day)
                 if fresh is None:
                     raise ApiError("not_found", f"{kind} for {day} vanished") from None
@@ -304,8 +331,10 @@ class ReportsSource:
             sink = await self.read(owner_path, kind, day, links, partial(_EntitySink, day))
             assert isinstance(sink, _EntitySink)
             if sink.record is None:
-                raise ApiError("invalid_response", f"{kind} for {day} holds no record of that "
-                               f"day ({sink.count} records)")
+                raise ApiError(
+                    "invalid_response",
+                    f"{kind} for {day} holds no record of that day ({sink.count} records)",
+                )
             cached = _Entity(day, aggregate.entity_values(sink.record))
             if only is None:
                 self._entities[owner_path] = cached
@@ -314,17 +343,23 @@ class ReportsSource:
             raise ApiError("no_data", f"no {kind} report for {self._missing(only)}")
         return cached
 
-    async def _team_join(self, owner_path: str, scopes: list[Scope], only: date | None, *,
-                         entity: bool) -> _Teams:
-        wanted = None if any(s.is_wildcard for s in scopes) else frozenset(
-            s.team.lower() for s in scopes if s.team)  # slugs are lower case; configs vary
+    async def _team_join(
+        self, owner_path: str, scopes: list[Scope], only: date | None, *, entity: bool
+    ) -> _Teams:
+        wanted = (
+            None
+            if any(s.is_wildcard for s in scopes)
+            else frozenset(s.team.lower() for s in scopes if s.team)
+        )  # slugs are lower case; configs vary
         cached = self._teams.get(owner_path) if only is None else None
-        if cached is not None and (cached.wanted != wanted
-                                   or (entity and cached.owner_users is None)):
+        if cached is not None and (
+            cached.wanted != wanted or (entity and cached.owner_users is None)
+        ):
             cached = None
         for day in [only] if only else self._candidates(cached.day if cached else None):
             team_links, user_links = await asyncio.gather(
-                self.links(owner_path, TEAMS_KIND, day), self.links(owner_path, USERS_KIND, day))
+                self.links(owner_path, TEAMS_KIND, day), self.links(owner_path, USERS_KIND, day)
+            )
             if team_links is None or user_links is None:
                 continue
             cached = await self._join(owner_path, day, team_links, user_links, wanted, entity)
@@ -332,24 +367,38 @@ class ReportsSource:
                 self._teams[owner_path] = cached
             break
         if cached is None:
-            raise ApiError("no_data", f"no {USERS_KIND} and {TEAMS_KIND} reports for "
-                           f"{self._missing(only)}")
+            raise ApiError(
+                "no_data", f"no {USERS_KIND} and {TEAMS_KIND} reports for {self._missing(only)}"
+            )
         return cached
 
     def _missing(self, only: date | None) -> str:
         return str(only) if only else f"{self._candidates(None)[0]} or the day before yet"
 
-    async def _join(self, owner_path: str, day: date, team_links: list[str],
-                    user_links: list[str], wanted: frozenset[str] | None,
-                    entity: bool) -> _Teams:
+    async def _join(
+        self,
+        owner_path: str,
+        day: date,
+        team_links: list[str],
+        user_links: list[str],
+        wanted: frozenset[str] | None,
+        entity: bool,
+    ) -> _Teams:
         """user-teams first (small), then users-1-day streamed into per-team sums."""
         iso = day.isoformat()
-        members = await self.read(owner_path, TEAMS_KIND, day, team_links,
-                                  lambda: _MembersSink(wanted, iso))
+        members = await self.read(
+            owner_path, TEAMS_KIND, day, team_links, lambda: _MembersSink(wanted, iso)
+        )
         assert isinstance(members, _MembersSink)
-        users = await self.read(owner_path, USERS_KIND, day, user_links,
-                                lambda: _UsersSink(members.teams_of, iso, entity))
+        users = await self.read(
+            owner_path,
+            USERS_KIND,
+            day,
+            user_links,
+            lambda: _UsersSink(members.teams_of, iso, entity),
+        )
         assert isinstance(users, _UsersSink)
-        teams = {slug: users.teams.get(slug, UsageAccumulator()).result()
-                 for slug in members.members}
+        teams = {
+            slug: users.teams.get(slug, UsageAccumulator()).result() for slug in members.members
+        }
         return _Teams(day, teams, users.owner.result() if entity else None, wanted)

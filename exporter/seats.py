@@ -60,25 +60,30 @@ SEATS_ENDPOINTS: Mapping[str, str] = {
 _DAY = timedelta(days=1)
 #: Every ``last_activity`` label value, in order; all are exported, zeros too, so a panel or
 #: alert on one bucket never sees the series vanish.
-ACTIVITY_VALUES: tuple[str, ...] = (*(value for value, _ in m.LAST_ACTIVITY_BUCKETS),
-                                    m.OVER_90D, m.NEVER)
+ACTIVITY_VALUES: tuple[str, ...] = (
+    *(value for value, _ in m.LAST_ACTIVITY_BUCKETS),
+    m.OVER_90D,
+    m.NEVER,
+)
 
 # What a token needs to read seats (GitHub's REST docs), named in failure messages.
 PERMISSIONS: Mapping[str, str] = {
     "orgs": "a classic PAT needs manage_billing:copilot or read:org; a fine-grained PAT or "
-            "GitHub App needs the 'GitHub Copilot Business' or 'Administration' organization "
-            "permission (read)",
+    "GitHub App needs the 'GitHub Copilot Business' or 'Administration' organization "
+    "permission (read)",
     "enterprises": "a classic PAT needs manage_billing:copilot or read:enterprise; an "
-                   "enterprise GitHub App needs 'Enterprise Copilot license management' "
-                   "(fine-grained PATs cannot read enterprise seats)",
+    "enterprise GitHub App needs 'Enterprise Copilot license management' "
+    "(fine-grained PATs cannot read enterprise seats)",
 }
 # Client failure reason -> (scope failure reason, why, fix). Own reasons, so the refresher
 # does not append its usage-metrics advice (which names a policy seats do not depend on).
 _FAILURES: Mapping[str, tuple[str, str, str]] = {
-    "forbidden": ("seats_forbidden", "the token may not read the Copilot seats of {owner}",
-                  ""),
-    "not_found": ("seats_not_found", "{owner} has no Copilot Business or Enterprise "
-                  "subscription, or the token may not see it", "check the name; "),
+    "forbidden": ("seats_forbidden", "the token may not read the Copilot seats of {owner}", ""),
+    "not_found": (
+        "seats_not_found",
+        "{owner} has no Copilot Business or Enterprise subscription, or the token may not see it",
+        "check the name; ",
+    ),
 }
 
 
@@ -88,6 +93,7 @@ def utc_now() -> datetime:
 
 
 # --- parsing one seat ---------------------------------------------------------------------
+
 
 def parse_time(raw: object) -> datetime | None:
     """An ISO 8601 timestamp (``Z`` or an offset; naive means UTC); anything else is None."""
@@ -152,19 +158,20 @@ class Seat:
         seen first) and the earliest grant dates it."""
         newer = other if _activity_order(other) > _activity_order(self) else self
         dates = [d for d in (self.created, other.created) if d is not None]
-        return Seat(min(dates) if dates else None, newer.last_activity, newer.editor,
-                    newer.team)
+        return Seat(min(dates) if dates else None, newer.last_activity, newer.editor, newer.team)
 
 
 def _activity_order(seat: Seat) -> tuple[bool, datetime]:
-    return (seat.last_activity is not None,
-            seat.last_activity or datetime.min.replace(tzinfo=UTC))
+    return (seat.last_activity is not None, seat.last_activity or datetime.min.replace(tzinfo=UTC))
 
 
 def parse_seat(raw: Mapping[str, Any], *, enterprise: bool) -> Seat:
-    return Seat(parse_time(raw.get("created_at")), parse_time(raw.get("last_activity_at")),
-                editor_name(raw.get("last_activity_editor")),
-                team_name(raw, enterprise=enterprise))
+    return Seat(
+        parse_time(raw.get("created_at")),
+        parse_time(raw.get("last_activity_at")),
+        editor_name(raw.get("last_activity_editor")),
+        team_name(raw, enterprise=enterprise),
+    )
 
 
 def merge_seats(raw_seats: Iterable[Mapping[str, Any]], *, enterprise: bool) -> list[Seat]:
@@ -192,6 +199,7 @@ def activity_bucket(seat: Seat, now: datetime) -> str:
 
 
 # --- values -------------------------------------------------------------------------------
+
 
 def _count(values: Values, name: str, labels: Labels) -> None:
     samples = values.setdefault(name, {})
@@ -224,8 +232,10 @@ def billing_values(body: Mapping[str, Any]) -> Values:
     values: Values = {}
     breakdown = body.get("seat_breakdown")
     if isinstance(breakdown, Mapping):
-        fields = (("total", m.SEATS_METRIC),
-                  *((field, m.PREFIX + metric) for field, metric, _ in m.SEAT_BREAKDOWN))
+        fields = (
+            ("total", m.SEATS_METRIC),
+            *((field, m.PREFIX + metric) for field, metric, _ in m.SEAT_BREAKDOWN),
+        )
         for field, metric in fields:
             value = number(breakdown.get(field))
             if value is not None:
@@ -237,6 +247,7 @@ def billing_values(body: Mapping[str, Any]) -> Values:
 
 # --- fetching -----------------------------------------------------------------------------
 
+
 def _owner_words(scope: Scope) -> str:
     kind = "enterprise" if scope.type == "enterprise" else "organization"
     return f"{kind} '{scope.owner}'"
@@ -246,22 +257,23 @@ def failure(scope: Scope, exc: ApiError) -> ScopeFailure:
     """A client error as a scope failure whose message names the fix."""
     root = scope.owner_path.split("/", 1)[0]
     owner = quote(scope.owner, safe="")
-    path = (exc.endpoint or scope.owner_path).replace("{org}", owner) \
-        .replace("{enterprise}", owner)
+    path = (exc.endpoint or scope.owner_path).replace("{org}", owner).replace("{enterprise}", owner)
     known = _FAILURES.get(exc.reason)
     if known is None or exc.status is None:
         return ScopeFailure(exc.reason, str(exc))
     reason, why, fix = known
-    return ScopeFailure(reason, f"{path} answered {exc.status} because "
-                        f"{why.format(owner=_owner_words(scope))}: {fix}{PERMISSIONS[root]}; "
-                        "or turn seat metrics off with 'seats.enabled: false'")
+    return ScopeFailure(
+        reason,
+        f"{path} answered {exc.status} because "
+        f"{why.format(owner=_owner_words(scope))}: {fix}{PERMISSIONS[root]}; "
+        "or turn seat metrics off with 'seats.enabled: false'",
+    )
 
 
 class SeatsSource:
     """Fetches seat data of enterprise and organization scopes; one instance per exporter."""
 
-    def __init__(self, client: GitHubClient,
-                 now: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, client: GitHubClient, now: Callable[[], datetime] | None = None) -> None:
         self._client = client
         self._now = now
 
@@ -273,9 +285,12 @@ class SeatsSource:
         result: dict[Scope, Outcome] = dict(zip(wanted, outcomes, strict=True))
         for scope in scopes:
             if scope.is_team:  # not expected from the refresher: say so rather than crash
-                result[scope] = ScopeFailure("unsupported", f"team scope {scope.name!r} has "
-                                             "no seats of its own: seats are per org or "
-                                             "enterprise")
+                result[scope] = ScopeFailure(
+                    "unsupported",
+                    f"team scope {scope.name!r} has "
+                    "no seats of its own: seats are per org or "
+                    "enterprise",
+                )
         return result
 
     async def _scope(self, scope: Scope, now: datetime) -> Outcome:
@@ -317,7 +332,8 @@ class SeatsSource:
                 body = None
             page = body.get("seats") if isinstance(body, Mapping) else None
             if not isinstance(page, list):
-                raise self._invalid(template, response.status,
-                                    "answer is not an object with a seats array")
+                raise self._invalid(
+                    template, response.status, "answer is not an object with a seats array"
+                )
             seats.extend(seat for seat in page if isinstance(seat, Mapping))
         return seats

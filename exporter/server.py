@@ -55,8 +55,12 @@ class Exposition:
     when nothing has been rendered for the current snapshot at all (at start).
     """
 
-    def __init__(self, holder: SnapshotHolder, snapshot_registry: CollectorRegistry,
-                 live_registry: CollectorRegistry) -> None:
+    def __init__(
+        self,
+        holder: SnapshotHolder,
+        snapshot_registry: CollectorRegistry,
+        live_registry: CollectorRegistry,
+    ) -> None:
         self._holder = holder
         self._snapshot_registry = snapshot_registry
         self._live_registry = live_registry
@@ -122,11 +126,22 @@ def landing_page(snapshot: Snapshot, telemetry_path: str) -> bytes:
     for state in snapshot.scopes:
         seat = seats.get(state.scope)
         rows.append(
-            "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in (
-                state.scope.type, state.scope.name, state.scope.source, _status(state),
-                state.report_day or "none", _ts(state.last_success),
-                redact(state.error or ""), _status(seat) if seat else "–",
-            )) + "</tr>")
+            "<tr>"
+            + "".join(
+                f"<td>{html.escape(str(cell))}</td>"
+                for cell in (
+                    state.scope.type,
+                    state.scope.name,
+                    state.scope.source,
+                    _status(state),
+                    state.report_day or "none",
+                    _ts(state.last_success),
+                    redact(state.error or ""),
+                    _status(seat) if seat else "–",
+                )
+            )
+            + "</tr>"
+        )
     table = "\n".join(rows) or '<tr><td colspan="8">first refresh not finished yet</td></tr>'
     path = html.escape(telemetry_path)
     page = f"""<!doctype html>
@@ -156,8 +171,11 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         srv = self.server
         if path not in OPEN_PATHS and not srv.web.check(self.headers.get("Authorization")):
-            self._send(401, b"Unauthorized\n", {"Content-Type": "text/plain",
-                                                 "WWW-Authenticate": 'Basic realm="metrics"'})
+            self._send(
+                401,
+                b"Unauthorized\n",
+                {"Content-Type": "text/plain", "WWW-Authenticate": 'Basic realm="metrics"'},
+            )
             return
         if path == srv.telemetry_path:
             openmetrics = wants_openmetrics(self.headers.get("Accept", ""))
@@ -168,14 +186,20 @@ class Handler(BaseHTTPRequestHandler):
                 headers["Content-Encoding"] = "gzip"
             self._send(200, body, headers)
         elif path == "/":
-            self._send(200, landing_page(srv.snapshot(), srv.telemetry_path),
-                       {"Content-Type": "text/html; charset=utf-8"})
+            self._send(
+                200,
+                landing_page(srv.snapshot(), srv.telemetry_path),
+                {"Content-Type": "text/html; charset=utf-8"},
+            )
         elif path == "/healthz":
             self._send(200, b"ok\n", {"Content-Type": "text/plain"})
         elif path == "/readyz":
             ready = srv.snapshot().ready
-            self._send(200 if ready else 503, b"ready\n" if ready else b"not ready\n",
-                       {"Content-Type": "text/plain"})
+            self._send(
+                200 if ready else 503,
+                b"ready\n" if ready else b"not ready\n",
+                {"Content-Type": "text/plain"},
+            )
         else:
             self._send(404, b"not found\n", {"Content-Type": "text/plain"})
 
@@ -200,9 +224,14 @@ class ExporterHTTPServer(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 128  # the stdlib's 5 refuses connections when scrapers burst
 
-    def __init__(self, address: tuple[str, int], exposition: Exposition,
-                 snapshot: Callable[[], Snapshot], telemetry_path: str = "/metrics",
-                 web: WebConfig | None = None) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        exposition: Exposition,
+        snapshot: Callable[[], Snapshot],
+        telemetry_path: str = "/metrics",
+        web: WebConfig | None = None,
+    ) -> None:
         self.exposition = exposition
         self.snapshot = snapshot
         self.telemetry_path = telemetry_path
@@ -214,7 +243,8 @@ class ExporterHTTPServer(ThreadingHTTPServer):
             # The handshake happens on first read, in the request's own thread, so a slow
             # client cannot hold up accept().
             self.socket = self.web.ssl_context.wrap_socket(
-                self.socket, server_side=True, do_handshake_on_connect=False)
+                self.socket, server_side=True, do_handshake_on_connect=False
+            )
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("connection error", extra={"client": str(client_address)}, exc_info=True)

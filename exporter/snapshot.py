@@ -30,15 +30,25 @@ class ScopeState:
     reason: str | None = None
     duration: float | None = None
 
-    def succeeded(self, values: Values, report_day: date | None, now: float,
-                  duration: float) -> ScopeState:
-        return replace(self, up=True, values=values, report_day=report_day, last_success=now,
-                       error=None, reason=None, duration=duration)
+    def succeeded(
+        self, values: Values, report_day: date | None, now: float, duration: float
+    ) -> ScopeState:
+        return replace(
+            self,
+            up=True,
+            values=values,
+            report_day=report_day,
+            last_success=now,
+            error=None,
+            reason=None,
+            duration=duration,
+        )
 
     def failed(self, reason: str, error: str, now: float, duration: float) -> ScopeState:
         """Keep the last good values; only the status changes."""
-        return replace(self, up=False, last_failure=now, error=error, reason=reason,
-                       duration=duration)
+        return replace(
+            self, up=False, last_failure=now, error=error, reason=reason, duration=duration
+        )
 
 
 _TYPE_ORDER = {"enterprise": 0, "enterprise_team": 1, "organization": 2, "team": 3}
@@ -83,6 +93,7 @@ class SnapshotHolder:
         """Replace the snapshot with ``change(current)``; writers (the usage and the seats
         refresh) take turns, readers never wait."""
         with self._lock:
-            self._snapshot = replace(change(self._snapshot),
-                                     generation=self._snapshot.generation + 1)
+            self._snapshot = replace(
+                change(self._snapshot), generation=self._snapshot.generation + 1
+            )
             return self._snapshot

@@ -23,10 +23,13 @@ import yaml
 from exporter.config import ConfigError
 
 _TLS_VERSIONS = {"TLS12": ssl.TLSVersion.TLSv1_2, "TLS13": ssl.TLSVersion.TLSv1_3}
-_CLIENT_AUTH = {"NoClientCert": ssl.CERT_NONE, "RequestClientCert": ssl.CERT_OPTIONAL,
-                "RequireAnyClientCert": ssl.CERT_REQUIRED,
-                "VerifyClientCertIfGiven": ssl.CERT_OPTIONAL,
-                "RequireAndVerifyClientCert": ssl.CERT_REQUIRED}
+_CLIENT_AUTH = {
+    "NoClientCert": ssl.CERT_NONE,
+    "RequestClientCert": ssl.CERT_OPTIONAL,
+    "RequireAnyClientCert": ssl.CERT_REQUIRED,
+    "VerifyClientCertIfGiven": ssl.CERT_OPTIONAL,
+    "RequireAndVerifyClientCert": ssl.CERT_REQUIRED,
+}
 # Probes must work without credentials (Docker HEALTHCHECK, Kubernetes probes).
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 
@@ -73,16 +76,20 @@ def _tls(raw: Mapping[str, Any], base: Path, problems: list[str]) -> ssl.SSLCont
         problems.append("tls_server_config: needs both cert_file and key_file")
         return None
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = _TLS_VERSIONS.get(str(raw.get("min_version", "TLS12")),
-                                                ssl.TLSVersion.TLSv1_2)
+    context.minimum_version = _TLS_VERSIONS.get(
+        str(raw.get("min_version", "TLS12")), ssl.TLSVersion.TLSv1_2
+    )
     if raw.get("min_version") and raw["min_version"] not in _TLS_VERSIONS:
-        problems.append(f"tls_server_config.min_version: expected TLS12 or TLS13, "
-                        f"got {raw['min_version']!r}")
+        problems.append(
+            f"tls_server_config.min_version: expected TLS12 or TLS13, got {raw['min_version']!r}"
+        )
     try:
         context.load_cert_chain(base / str(cert), base / str(key))
     except (OSError, ssl.SSLError) as exc:
-        problems.append(f"tls_server_config: cannot load {cert} / {key}: "
-                        f"{getattr(exc, 'strerror', None) or exc}")
+        problems.append(
+            f"tls_server_config: cannot load {cert} / {key}: "
+            f"{getattr(exc, 'strerror', None) or exc}"
+        )
         return None
     client_auth = str(raw.get("client_auth_type", "NoClientCert"))
     if client_auth not in _CLIENT_AUTH:
@@ -107,8 +114,11 @@ def load(path: Path) -> WebConfig:
         raise ConfigError(origin, [f"cannot read the web config: {exc}"]) from None
     if not isinstance(raw, Mapping):
         raise ConfigError(origin, ["expected a mapping with tls_server_config / basic_auth_users"])
-    problems = [f"{k}: unknown key (supported: tls_server_config, basic_auth_users)"
-                for k in raw if k not in ("tls_server_config", "basic_auth_users")]
+    problems = [
+        f"{k}: unknown key (supported: tls_server_config, basic_auth_users)"
+        for k in raw
+        if k not in ("tls_server_config", "basic_auth_users")
+    ]
     context = None
     if raw.get("tls_server_config"):
         context = _tls(raw["tls_server_config"], path.parent, problems)
@@ -116,8 +126,10 @@ def load(path: Path) -> WebConfig:
     for user, hashed in (raw.get("basic_auth_users") or {}).items():
         text = str(hashed)
         if not text.startswith(("$2a$", "$2b$", "$2y$")):
-            problems.append(f"basic_auth_users.{user}: expected a bcrypt hash "
-                            "(htpasswd -nBC 10 USER), not a plain password")
+            problems.append(
+                f"basic_auth_users.{user}: expected a bcrypt hash "
+                "(htpasswd -nBC 10 USER), not a plain password"
+            )
             continue
         users[str(user)] = text.encode()
     if problems:

@@ -178,5 +178,7 @@ def seed_day(day: date) -> Day:
 def seed_days(newest: date, count: int) -> list[Day]:
     """``count`` consecutive example days, oldest first, ending on ``newest``; each day's
     active-user count is its distance from ``newest`` so tests can tell days apart."""
-    return [{**seed_day(newest - timedelta(days=back)), "total_active_users": back}
-            for back in range(count - 1, -1, -1)]
+    return [
+        {**seed_day(newest - timedelta(days=back)), "total_active_users": back}
+        for back in range(count - 1, -1, -1)
+    ]

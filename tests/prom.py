@@ -70,8 +70,13 @@ def require_binaries() -> Binaries:
     """Paths of prometheus and promtool; skips (locally) or fails (CI) when one is missing."""
     prometheus, promtool = shutil.which("prometheus"), shutil.which("promtool")
     if prometheus is None or promtool is None:
-        _missing([name for name, path in (("prometheus", prometheus), ("promtool", promtool))
-                  if path is None])
+        _missing(
+            [
+                name
+                for name, path in (("prometheus", prometheus), ("promtool", promtool))
+                if path is None
+            ]
+        )
     return Binaries(prometheus, promtool)
 
 
@@ -111,21 +116,37 @@ class ManagedProcess:
                 self.popen.wait(timeout=timeout)
 
 
-def start_process(name: str, argv: Sequence[str], log_dir: Path, *,
-                  env: Mapping[str, str] | None = None, cwd: Path | None = None) -> ManagedProcess:
+def start_process(
+    name: str,
+    argv: Sequence[str],
+    log_dir: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> ManagedProcess:
     """Start ``argv`` with stdout and stderr in ``log_dir/<name>.log`` (never a pipe that fills)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     with log_path.open("wb") as log:
         popen = subprocess.Popen(
-            list(argv), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            env=dict(env) if env is not None else None, cwd=cwd,
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
         )
     return ManagedProcess(name, popen, log_path)
 
 
-def wait_until(condition: Callable[[], bool], *, timeout: float, what: str,
-               process: ManagedProcess | None = None, interval: float = 0.2) -> None:
+def wait_until(
+    condition: Callable[[], bool],
+    *,
+    timeout: float,
+    what: str,
+    process: ManagedProcess | None = None,
+    interval: float = 0.2,
+) -> None:
     """Poll ``condition`` until it holds; fail early when ``process`` exits meanwhile."""
     deadline = time.monotonic() + timeout
     while True:
@@ -180,17 +201,19 @@ class Prometheus:
         result: list[dict[str, Any]] = data["result"]
         return result
 
-    def query_range(self, expr: str, start: float, end: float, step: float
-                    ) -> list[dict[str, Any]]:
+    def query_range(self, expr: str, start: float, end: float, step: float) -> list[dict[str, Any]]:
         """Range query; the result as a list of {metric, values}."""
-        data = self._get("/api/v1/query_range", [("query", expr), ("start", str(start)),
-                                                  ("end", str(end)), ("step", str(step))])
+        data = self._get(
+            "/api/v1/query_range",
+            [("query", expr), ("start", str(start)), ("end", str(end)), ("step", str(step))],
+        )
         result: list[dict[str, Any]] = data["result"]
         return result
 
     def label_values(self, label: str, match: Sequence[str] = ()) -> list[str]:
-        values: list[str] = self._get(f"/api/v1/label/{label}/values",
-                                      [("match[]", m) for m in match])
+        values: list[str] = self._get(
+            f"/api/v1/label/{label}/values", [("match[]", m) for m in match]
+        )
         return values
 
     def rules(self) -> list[dict[str, Any]]:
@@ -202,13 +225,21 @@ class Prometheus:
         return found
 
 
-def write_config(path: Path, scrape_jobs: Mapping[str, Sequence[str]],
-                 rule_files: Sequence[Path], *, scrape_interval: str = "1s",
-                 evaluation_interval: str = "1s") -> None:
+def write_config(
+    path: Path,
+    scrape_jobs: Mapping[str, Sequence[str]],
+    rule_files: Sequence[Path],
+    *,
+    scrape_interval: str = "1s",
+    evaluation_interval: str = "1s",
+) -> None:
     """A prometheus.yml scraping ``{job: [host:port, ...]}`` and loading ``rule_files``."""
     config = {
-        "global": {"scrape_interval": scrape_interval, "scrape_timeout": scrape_interval,
-                   "evaluation_interval": evaluation_interval},
+        "global": {
+            "scrape_interval": scrape_interval,
+            "scrape_timeout": scrape_interval,
+            "evaluation_interval": evaluation_interval,
+        },
         "rule_files": [str(p.resolve()) for p in rule_files],
         "scrape_configs": [
             {"job_name": job, "static_configs": [{"targets": list(targets)}]}
@@ -219,18 +250,34 @@ def write_config(path: Path, scrape_jobs: Mapping[str, Sequence[str]],
 
 
 @contextmanager
-def running_prometheus(binaries: Binaries, workdir: Path,
-                       scrape_jobs: Mapping[str, Sequence[str]], rule_files: Sequence[Path], *,
-                       tsdb_path: Path | None = None, scrape_interval: str = "1s",
-                       evaluation_interval: str = "1s",
-                       ready_timeout: float = 30.0) -> Iterator[Prometheus]:
+def running_prometheus(
+    binaries: Binaries,
+    workdir: Path,
+    scrape_jobs: Mapping[str, Sequence[str]],
+    rule_files: Sequence[Path],
+    *,
+    tsdb_path: Path | None = None,
+    scrape_interval: str = "1s",
+    evaluation_interval: str = "1s",
+    ready_timeout: float = 30.0,
+) -> Iterator[Prometheus]:
     """Start Prometheus on a free loopback port; stopped (terminate, wait) on exit."""
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "prometheus.yml"
-    write_config(config, scrape_jobs, rule_files, scrape_interval=scrape_interval,
-                 evaluation_interval=evaluation_interval)
-    check = subprocess.run([binaries.promtool, "check", "config", str(config)],
-                           capture_output=True, text=True, timeout=60, check=False)
+    write_config(
+        config,
+        scrape_jobs,
+        rule_files,
+        scrape_interval=scrape_interval,
+        evaluation_interval=evaluation_interval,
+    )
+    check = subprocess.run(
+        [binaries.promtool, "check", "config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     if check.returncode != 0:
         raise PrometheusError(f"promtool check config failed:\n{check.stdout}{check.stderr}")
     port = free_port()
@@ -248,16 +295,23 @@ def running_prometheus(binaries: Binaries, workdir: Path,
         process = start_process("prometheus", argv, workdir)
         stack.callback(process.stop)
         url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: answers_ok(f"{url}/-/ready"), timeout=ready_timeout,
-                   what="Prometheus to be ready", process=process)
+        wait_until(
+            lambda: answers_ok(f"{url}/-/ready"),
+            timeout=ready_timeout,
+            what="Prometheus to be ready",
+            process=process,
+        )
         client = Prometheus(url, process)
         stack.callback(client.close)
         yield client
 
 
-def daily_history_openmetrics(exposition: str, extra_labels: Mapping[str, str],
-                              timestamps: Sequence[float],
-                              keep: Callable[[str], bool] = lambda name: True) -> str:
+def daily_history_openmetrics(
+    exposition: str,
+    extra_labels: Mapping[str, str],
+    timestamps: Sequence[float],
+    keep: Callable[[str], bool] = lambda name: True,
+) -> str:
     """OpenMetrics text with every gauge sample of ``exposition`` repeated at ``timestamps``.
 
     ``extra_labels`` (job, instance) make the series the same ones a scrape would write.
@@ -271,8 +325,7 @@ def daily_history_openmetrics(exposition: str, extra_labels: Mapping[str, str],
         out.append(f"# TYPE {family.name} gauge")
         for sample in family.samples:
             labels = {**sample.labels, **extra_labels}
-            rendered = ",".join(f'{k}="{escape_label_value(v)}"'
-                                for k, v in sorted(labels.items()))
+            rendered = ",".join(f'{k}="{escape_label_value(v)}"' for k, v in sorted(labels.items()))
             value = format_value(sample.value)
             for ts in times:
                 out.append(f"{sample.name}{{{rendered}}} {value} {ts:.3f}")
@@ -280,9 +333,16 @@ def daily_history_openmetrics(exposition: str, extra_labels: Mapping[str, str],
     return "\n".join(out) + "\n"
 
 
-def backfill_daily_history(promtool: str, exposition: str, extra_labels: Mapping[str, str],
-                           tsdb_path: Path, *, days: int = 8, now: float | None = None,
-                           keep: Callable[[str], bool] = lambda name: True) -> None:
+def backfill_daily_history(
+    promtool: str,
+    exposition: str,
+    extra_labels: Mapping[str, str],
+    tsdb_path: Path,
+    *,
+    days: int = 8,
+    now: float | None = None,
+    keep: Callable[[str], bool] = lambda name: True,
+) -> None:
     """Write ``days`` days of daily samples (one a day, ending a day ago) as TSDB blocks."""
     start = time.time() if now is None else now
     timestamps = [start - day * 86400 for day in range(1, days + 1)]
@@ -292,8 +352,12 @@ def backfill_daily_history(promtool: str, exposition: str, extra_labels: Mapping
     source.write_text(text, encoding="utf-8")
     result = subprocess.run(
         [promtool, "tsdb", "create-blocks-from", "openmetrics", str(source), str(tsdb_path)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     if result.returncode != 0:
-        raise PrometheusError(f"promtool tsdb create-blocks-from failed:\n{result.stdout}"
-                              f"{result.stderr}")
+        raise PrometheusError(
+            f"promtool tsdb create-blocks-from failed:\n{result.stdout}{result.stderr}"
+        )

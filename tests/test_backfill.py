@@ -56,16 +56,22 @@ def run(argv: Sequence[str]) -> tuple[int, str, str]:
 
 
 def write_config(path: Path, api_url: str, scopes: Sequence[Mapping[str, str]]) -> Path:
-    path.write_text(yaml.safe_dump({"github": {"api_url": api_url, "max_retries": 0},
-                                    "scopes": list(scopes)}), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump({"github": {"api_url": api_url, "max_retries": 0}, "scopes": list(scopes)}),
+        encoding="utf-8",
+    )
     return path
 
 
 @pytest.fixture(autouse=True)
 def _env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    for name in ("COPILOT_EXPORTER_CONFIG", "COPILOT_EXPORTER_SCOPES", "GITHUB_API_URL",
-                 "GITHUB_TOKEN_FILE"):
+    for name in (
+        "COPILOT_EXPORTER_CONFIG",
+        "COPILOT_EXPORTER_SCOPES",
+        "GITHUB_API_URL",
+        "GITHUB_TOKEN_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -79,78 +85,123 @@ def report_days_asked(github: FakeGitHub) -> set[str]:
 
 # --- timestamps and flags -------------------------------------------------------------------
 
+
 def test_a_day_is_stamped_one_second_into_the_next_day() -> None:
     stamp = backfill.sample_timestamp(date(2026, 3, 1))
     assert datetime.fromtimestamp(stamp, UTC) == datetime(2026, 3, 2, 0, 0, 1, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("flag", "message"), [
-    ("job", "expected NAME=VALUE"),
-    ("1job=x", "is not a label name"),
-    ("__name__=x", "reserved for Prometheus"),
-    ("scope=octo", "set by the exporter itself"),
-    ("editor=vim", "set by the exporter itself"),
-    ("job=", "give a value"),
-])
-def test_a_malformed_label_flag_is_refused_with_the_fix(flag: str, message: str,
-                                                        capsys: pytest.CaptureFixture[str],
-                                                        tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [
+        ("job", "expected NAME=VALUE"),
+        ("1job=x", "is not a label name"),
+        ("__name__=x", "reserved for Prometheus"),
+        ("scope=octo", "set by the exporter itself"),
+        ("editor=vim", "set by the exporter itself"),
+        ("job=", "give a value"),
+    ],
+)
+def test_a_malformed_label_flag_is_refused_with_the_fix(
+    flag: str, message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     with pytest.raises(SystemExit) as exit_info:
         parse(["--output", str(tmp_path), "--label", flag])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("labels", "message"), [
-    (["--label", "job=copilot"], "missing --label instance=..."),
-    ([], "missing --label job=... and --label instance=..."),
-    (["--label", "job=a", "--label", "job=b", "--label", "instance=x"], "given twice"),
-])
-def test_job_and_instance_are_required_once(labels: list[str], message: str,
-                                            tmp_path: Path) -> None:
-    status, _, err = run(["--output", str(tmp_path / "out"), *labels,
-                          "--legacy-files", f"org:octo={tmp_path / 'none.json'}"])
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        (["--label", "job=copilot"], "missing --label instance=..."),
+        ([], "missing --label job=... and --label instance=..."),
+        (["--label", "job=a", "--label", "job=b", "--label", "instance=x"], "given twice"),
+    ],
+)
+def test_job_and_instance_are_required_once(
+    labels: list[str], message: str, tmp_path: Path
+) -> None:
+    status, _, err = run(
+        [
+            "--output",
+            str(tmp_path / "out"),
+            *labels,
+            "--legacy-files",
+            f"org:octo={tmp_path / 'none.json'}",
+        ]
+    )
     assert status == 2
     assert message in err
     assert not (tmp_path / "out").exists()  # nothing starts before the flags are right
 
 
-def test_days_that_cannot_have_a_report_yet_are_refused(tmp_path: Path,
-                                                        github: FakeGitHub) -> None:
+def test_days_that_cannot_have_a_report_yet_are_refused(tmp_path: Path, github: FakeGitHub) -> None:
     config = write_config(tmp_path / "c.yml", github.api_url, [{"org": "octo"}])
     today = utc_today()
-    status, _, err = run(["--config.file", str(config), "--from", str(today - timedelta(3)),
-                          "--to", str(today), "--output", str(tmp_path / "out"), *LABELS])
+    status, _, err = run(
+        [
+            "--config.file",
+            str(config),
+            "--from",
+            str(today - timedelta(3)),
+            "--to",
+            str(today),
+            "--output",
+            str(tmp_path / "out"),
+            *LABELS,
+        ]
+    )
     assert status == 2
     assert "the newest day with a report is yesterday" in err
 
 
 # --- the reports API --------------------------------------------------------------------------
 
+
 def test_each_day_becomes_one_file_with_the_live_series_and_one_timestamp(
-        tmp_path: Path, store: StaticStore, github: FakeGitHub) -> None:
+    tmp_path: Path, store: StaticStore, github: FakeGitHub
+) -> None:
     day = days_back(10)[0]
     estate(store, day)
     config = write_config(tmp_path / "c.yml", github.api_url, ESTATE_SCOPES)
-    status, summary, _ = run(["--config.file", str(config), "--from", str(day), "--to",
-                              str(day), "--output", str(tmp_path / "out"), *LABELS])
+    status, summary, _ = run(
+        [
+            "--config.file",
+            str(config),
+            "--from",
+            str(day),
+            "--to",
+            str(day),
+            "--output",
+            str(tmp_path / "out"),
+            *LABELS,
+        ]
+    )
     assert status == 0, summary
     text = (tmp_path / "out" / f"{day}.om").read_text()
     stamp = str(backfill.sample_timestamp(day))
     samples = [line for line in text.splitlines() if not line.startswith("#")]
     assert samples and all(line.endswith(f" {stamp}") for line in samples)
     assert text.endswith("# EOF\n")
-    assert ('github_copilot_code_generations{instance="exporter:9185",job="copilot",'
-            f'scope="octo/web",scope_type="team"}} 20.0 {stamp}') in samples
-    assert ('github_copilot_report_day_timestamp_seconds{instance="exporter:9185",'
-            f'job="copilot",scope="octo",scope_type="organization"}} '
-            f'{float(timegm(day.timetuple()))} {stamp}') in samples
+    assert (
+        'github_copilot_code_generations{instance="exporter:9185",job="copilot",'
+        f'scope="octo/web",scope_type="team"}} 20.0 {stamp}'
+    ) in samples
+    assert (
+        'github_copilot_report_day_timestamp_seconds{instance="exporter:9185",'
+        f'job="copilot",scope="octo",scope_type="organization"}} '
+        f"{float(timegm(day.timetuple()))} {stamp}"
+    ) in samples
     assert not any("last_success" in line or "refresh_duration" in line for line in samples)
     assert "files: 1, scopes: 7" in summary
     # the live cardinality rules: teams get totals plus editor and feature breakdowns only
-    assert 'github_copilot_code_generations_by_language_model{' in text
-    assert not any(line.startswith("github_copilot_code_generations_by_language_model{")
-                   and 'scope_type="team"' in line for line in samples)
+    assert "github_copilot_code_generations_by_language_model{" in text
+    assert not any(
+        line.startswith("github_copilot_code_generations_by_language_model{")
+        and 'scope_type="team"' in line
+        for line in samples
+    )
 
 
 def test_flags_given_before_the_subcommand_are_kept(tmp_path: Path) -> None:
@@ -159,21 +210,41 @@ def test_flags_given_before_the_subcommand_are_kept(tmp_path: Path) -> None:
     parser.add_argument("--config.file", dest="config_file", type=Path)
     parser.add_argument("--log.level", dest="log_level", default="info")
     backfill.add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["--config.file", "c.yml", "--log.level", "debug", "backfill",
-                              "--output", str(tmp_path), *LABELS])
+    args = parser.parse_args(
+        [
+            "--config.file",
+            "c.yml",
+            "--log.level",
+            "debug",
+            "backfill",
+            "--output",
+            str(tmp_path),
+            *LABELS,
+        ]
+    )
     assert (args.config_file, args.log_level) == (Path("c.yml"), "debug")
     args = parser.parse_args(["backfill", "--config.file", "d.yml", "--output", str(tmp_path)])
     assert args.config_file == Path("d.yml")
 
 
-def test_days_already_written_are_skipped_when_run_again(tmp_path: Path, store: StaticStore,
-                                                         github: FakeGitHub) -> None:
+def test_days_already_written_are_skipped_when_run_again(
+    tmp_path: Path, store: StaticStore, github: FakeGitHub
+) -> None:
     days = days_back(12, 11, 10)
     for day in days:
         estate(store, day)
     config = write_config(tmp_path / "c.yml", github.api_url, ESTATE_SCOPES)
-    argv = ["--config.file", str(config), "--from", str(days[0]), "--to", str(days[-1]),
-            "--output", str(tmp_path / "out"), *LABELS]
+    argv = [
+        "--config.file",
+        str(config),
+        "--from",
+        str(days[0]),
+        "--to",
+        str(days[-1]),
+        "--output",
+        str(tmp_path / "out"),
+        *LABELS,
+    ]
     assert run(argv)[0] == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"{d}.om" for d in days]
 
@@ -189,27 +260,50 @@ def test_days_already_written_are_skipped_when_run_again(tmp_path: Path, store: 
     assert (tmp_path / "out" / f"{days[1]}.om").exists()
 
 
-def test_a_day_without_a_report_is_skipped_with_the_reason(tmp_path: Path, store: StaticStore,
-                                                           github: FakeGitHub) -> None:
+def test_a_day_without_a_report_is_skipped_with_the_reason(
+    tmp_path: Path, store: StaticStore, github: FakeGitHub
+) -> None:
     old, missing, last = days_back(12, 11, 10)
     estate(store, old)
     estate(store, last)
     config = write_config(tmp_path / "c.yml", github.api_url, [{"org": "octo"}])
-    status, summary, _ = run(["--config.file", str(config), "--from", str(old), "--to",
-                              str(last), "--output", str(tmp_path / "out"), *LABELS])
+    status, summary, _ = run(
+        [
+            "--config.file",
+            str(config),
+            "--from",
+            str(old),
+            "--to",
+            str(last),
+            "--output",
+            str(tmp_path / "out"),
+            *LABELS,
+        ]
+    )
     assert status == 0, summary
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"{old}.om", f"{last}.om"]
-    assert (f"organization octo: GitHub has no report for the day (204/404): 1 day "
-            f"({missing})") in summary
+    assert (
+        f"organization octo: GitHub has no report for the day (204/404): 1 day ({missing})"
+    ) in summary
 
 
 def test_a_recent_day_without_a_report_stays_open_for_the_next_run(
-        tmp_path: Path, store: StaticStore, github: FakeGitHub) -> None:
+    tmp_path: Path, store: StaticStore, github: FakeGitHub
+) -> None:
     before, yesterday = days_back(2, 1)
     estate(store, before)
     config = write_config(tmp_path / "c.yml", github.api_url, [{"org": "octo"}])
-    argv = ["--config.file", str(config), "--from", str(before), "--to", str(yesterday),
-            "--output", str(tmp_path / "out"), *LABELS]
+    argv = [
+        "--config.file",
+        str(config),
+        "--from",
+        str(before),
+        "--to",
+        str(yesterday),
+        "--output",
+        str(tmp_path / "out"),
+        *LABELS,
+    ]
     status, summary, _ = run(argv)
     assert status == 0
     assert "no report yet" in summary
@@ -221,16 +315,27 @@ def test_a_recent_day_without_a_report_stays_open_for_the_next_run(
 
 
 def test_a_failing_scope_does_not_stop_the_others_and_exits_1(
-        tmp_path: Path, store: StaticStore, github: FakeGitHub) -> None:
+    tmp_path: Path, store: StaticStore, github: FakeGitHub
+) -> None:
     days = days_back(12, 11, 10)
     for day in days:
         estate(store, day)
     bad = days[1]
-    github.add_fault(Fault(rf"/orgs/hub/copilot/metrics/reports/organization-1-day\?day={bad}",
-                           status=403))
+    github.add_fault(
+        Fault(rf"/orgs/hub/copilot/metrics/reports/organization-1-day\?day={bad}", status=403)
+    )
     config = write_config(tmp_path / "c.yml", github.api_url, ESTATE_SCOPES)
-    argv = ["--config.file", str(config), "--from", str(days[0]), "--to", str(days[-1]),
-            "--output", str(tmp_path / "out"), *LABELS]
+    argv = [
+        "--config.file",
+        str(config),
+        "--from",
+        str(days[0]),
+        "--to",
+        str(days[-1]),
+        "--output",
+        str(tmp_path / "out"),
+        *LABELS,
+    ]
     status, summary, _ = run(argv)
     assert status == 1
     assert f"organization hub: forbidden on 1 day ({bad})" in summary
@@ -249,25 +354,38 @@ def test_a_failing_scope_does_not_stop_the_others_and_exits_1(
     assert not (out / f"{bad}.partial.om").exists()
 
 
-def test_merge_joins_the_day_files_with_one_eof(tmp_path: Path, store: StaticStore,
-                                                github: FakeGitHub) -> None:
+def test_merge_joins_the_day_files_with_one_eof(
+    tmp_path: Path, store: StaticStore, github: FakeGitHub
+) -> None:
     days = days_back(11, 10)
     for day in days:
         estate(store, day)
     config = write_config(tmp_path / "c.yml", github.api_url, [{"org": "octo"}])
     merged = tmp_path / "out" / "all.om"
-    status, _, _ = run(["--config.file", str(config), "--from", str(days[0]), "--to",
-                        str(days[1]), "--output", str(tmp_path / "out"), "--merge",
-                        str(merged), *LABELS])
+    status, _, _ = run(
+        [
+            "--config.file",
+            str(config),
+            "--from",
+            str(days[0]),
+            "--to",
+            str(days[1]),
+            "--output",
+            str(tmp_path / "out"),
+            "--merge",
+            str(merged),
+            *LABELS,
+        ]
+    )
     assert status == 0
     text = merged.read_text()
     assert text.count("# EOF") == 1 and text.endswith("# EOF\n")
-    day_texts = [(tmp_path / "out" / f"{d}.om").read_text().replace("# EOF\n", "")
-                 for d in days]
+    day_texts = [(tmp_path / "out" / f"{d}.om").read_text().replace("# EOF\n", "") for d in days]
     assert text == "".join(day_texts) + "# EOF\n"
 
 
 # --- legacy archives ----------------------------------------------------------------------
+
 
 def test_legacy_files_become_day_files_of_their_scope(tmp_path: Path) -> None:
     second = json.loads(json.dumps(SEED_EXAMPLE))
@@ -275,67 +393,99 @@ def test_legacy_files_become_day_files_of_their_scope(tmp_path: Path) -> None:
     second["total_active_users"] = 30
     archive = tmp_path / "octo.json"
     archive.write_text(json.dumps([SEED_EXAMPLE, second]))
-    status, summary, _ = run(["--output", str(tmp_path / "out"), *LABELS,
-                              "--legacy-files", f"org:octo={archive}",
-                              f"org:octo/web={archive}"])
+    status, summary, _ = run(
+        [
+            "--output",
+            str(tmp_path / "out"),
+            *LABELS,
+            "--legacy-files",
+            f"org:octo={archive}",
+            f"org:octo/web={archive}",
+        ]
+    )
     assert status == 0, summary
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert names == ["2024-06-24.legacy.organization.octo.om",
-                     "2024-06-24.legacy.team.octo.web.om",
-                     "2024-06-25.legacy.organization.octo.om",
-                     "2024-06-25.legacy.team.octo.web.om"]
+    assert names == [
+        "2024-06-24.legacy.organization.octo.om",
+        "2024-06-24.legacy.team.octo.web.om",
+        "2024-06-25.legacy.organization.octo.om",
+        "2024-06-25.legacy.team.octo.web.om",
+    ]
     text = (tmp_path / "out" / names[0]).read_text()
     stamp = backfill.sample_timestamp(date(2024, 6, 24))
-    assert ('github_copilot_ide_code_suggestions{editor="vscode",instance="exporter:9185",'
-            'job="copilot",language="python",model="default",scope="octo",'
-            f'scope_type="organization"}} 249.0 {stamp}') in text
+    assert (
+        'github_copilot_ide_code_suggestions{editor="vscode",instance="exporter:9185",'
+        'job="copilot",language="python",model="default",scope="octo",'
+        f'scope_type="organization"}} 249.0 {stamp}'
+    ) in text
     # every value the legacy source's own table gives, and nothing else
-    expected = expected_series(Scope("organization", "octo", None, "legacy"),
-                               day_values(SEED_EXAMPLE), date(2024, 6, 24),
-                               {"job": "copilot", "instance": "exporter:9185"})
+    expected = expected_series(
+        Scope("organization", "octo", None, "legacy"),
+        day_values(SEED_EXAMPLE),
+        date(2024, 6, 24),
+        {"job": "copilot", "instance": "exporter:9185"},
+    )
     assert parse_day_file(text) == {key: {stamp: v} for key, v in expected.items()}
     later = (tmp_path / "out" / names[2]).read_text()
-    assert 'github_copilot_active_users{instance="exporter:9185",job="copilot",' \
-           f'scope="octo",scope_type="organization"}} 30.0 {stamp + 86400}' in later
+    assert (
+        'github_copilot_active_users{instance="exporter:9185",job="copilot",'
+        f'scope="octo",scope_type="organization"}} 30.0 {stamp + 86400}' in later
+    )
 
 
 def test_legacy_files_respect_from_and_to(tmp_path: Path) -> None:
     second = {**SEED_EXAMPLE, "date": "2024-06-25"}
     archive = tmp_path / "octo.json"
     archive.write_text(json.dumps([[SEED_EXAMPLE], [second]]))  # saved page by page
-    status, _, _ = run(["--output", str(tmp_path / "out"), *LABELS, "--from", "2024-06-25",
-                        "--legacy-files", f"enterprise:acme={archive}"])
+    status, _, _ = run(
+        [
+            "--output",
+            str(tmp_path / "out"),
+            *LABELS,
+            "--from",
+            "2024-06-25",
+            "--legacy-files",
+            f"enterprise:acme={archive}",
+        ]
+    )
     assert status == 0
-    assert [p.name for p in (tmp_path / "out").iterdir()] == \
-        ["2024-06-25.legacy.enterprise.acme.om"]
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [
+        "2024-06-25.legacy.enterprise.acme.om"
+    ]
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ("octo.json", "expected SCOPE=FILE"),
-    ("octo=octo.json", "expected org:ORG"),
-    ("org:octo/*=octo.json", "name one team per file"),
-])
-def test_a_malformed_legacy_flag_is_refused(spec: str, message: str, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("octo.json", "expected SCOPE=FILE"),
+        ("octo=octo.json", "expected org:ORG"),
+        ("org:octo/*=octo.json", "name one team per file"),
+    ],
+)
+def test_a_malformed_legacy_flag_is_refused(
+    spec: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit):
         parse(["--output", str(tmp_path), *LABELS, "--legacy-files", spec])
     assert message in capsys.readouterr().err
 
 
-def test_an_unreadable_legacy_file_is_refused_before_anything_is_written(
-        tmp_path: Path) -> None:
+def test_an_unreadable_legacy_file_is_refused_before_anything_is_written(tmp_path: Path) -> None:
     archive = tmp_path / "octo.json"
     archive.write_text('{"copilot": "not a day list"')
-    status, _, err = run(["--output", str(tmp_path / "out"), *LABELS,
-                          "--legacy-files", f"org:octo={archive}"])
+    status, _, err = run(
+        ["--output", str(tmp_path / "out"), *LABELS, "--legacy-files", f"org:octo={archive}"]
+    )
     assert status == 2
     assert f"{archive}: not JSON" in err
 
 
 # --- progress -------------------------------------------------------------------------------
 
+
 def test_progress_is_a_bar_on_a_terminal_and_log_lines_elsewhere(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     terminal = io.StringIO()
     bar = backfill.Progress(4, terminal, tty=True, width=8)
     bar.advance(date(2026, 1, 1), "7 scopes")
@@ -352,8 +502,13 @@ def test_progress_is_a_bar_on_a_terminal_and_log_lines_elsewhere(
 
 # --- the whole path: backfill -> promtool -> Prometheus, joined with a live scrape ------------
 
-def expected_series(scope: Scope, values: Mapping[str, Mapping[tuple[str, ...], float]],
-                    day: date, target: Mapping[str, str]) -> dict[Series, float]:
+
+def expected_series(
+    scope: Scope,
+    values: Mapping[str, Mapping[tuple[str, ...], float]],
+    day: date,
+    target: Mapping[str, str],
+) -> dict[Series, float]:
     """The series a scope's day must give, built from the metric table, not from backfill."""
     index = spec_index()
     scope_labels = (scope.type, scope.name)
@@ -381,15 +536,18 @@ def parse_day_file(text: str) -> dict[Series, dict[int, float]]:
             continue
         match = _LINE.match(line)
         assert match, line
-        labels = {k: _ESCAPED.sub(lambda e: "\n" if e.group(1) == "n" else e.group(1), v)
-                  for k, v in _PAIR.findall(match.group(2))}
+        labels = {
+            k: _ESCAPED.sub(lambda e: "\n" if e.group(1) == "n" else e.group(1), v)
+            for k, v in _PAIR.findall(match.group(2))
+        }
         key = (match.group(1), frozenset(labels.items()))
         out.setdefault(key, {})[int(match.group(4))] = float(match.group(3))
     return out
 
 
-async def fetch_expected(api_url: str, config: Config, days: Sequence[date],
-                         target: Mapping[str, str]) -> dict[date, dict[Series, float]]:
+async def fetch_expected(
+    api_url: str, config: Config, days: Sequence[date], target: Mapping[str, str]
+) -> dict[date, dict[Series, float]]:
     """What the fake's data gives for each day, asked directly through ReportsSource, with
     the live refresh's cardinality rules (teams get fewer breakdowns by default)."""
     async with GitHubClient(api_url, static_token(TOKEN)) as client:
@@ -405,10 +563,14 @@ async def fetch_expected(api_url: str, config: Config, days: Sequence[date],
         return expected
 
 
-def query_range(prom: Prometheus, expr: str, start: float, end: float,
-                step: float) -> list[dict[str, Any]]:
-    response = httpx.get(f"{prom.url}/api/v1/query_range", timeout=30,
-                         params={"query": expr, "start": start, "end": end, "step": step})
+def query_range(
+    prom: Prometheus, expr: str, start: float, end: float, step: float
+) -> list[dict[str, Any]]:
+    response = httpx.get(
+        f"{prom.url}/api/v1/query_range",
+        timeout=30,
+        params={"query": expr, "start": start, "end": end, "step": step},
+    )
     body = response.json()
     assert body["status"] == "success", body
     result: list[dict[str, Any]] = body["data"]["result"]
@@ -430,13 +592,20 @@ def simulated() -> Iterator[tuple[FakeGitHub, SimulatedStore]]:
         yield fake, store
 
 
-SIMULATED_SCOPES = [{"enterprise": "acme"}, {"enterprise": "acme", "team": "*"},
-                    {"org": "acme-web"}, {"org": "acme-web", "team": "*"}, {"org": "acme-data"}]
+SIMULATED_SCOPES = [
+    {"enterprise": "acme"},
+    {"enterprise": "acme", "team": "*"},
+    {"org": "acme-web"},
+    {"org": "acme-web", "team": "*"},
+    {"org": "acme-data"},
+]
 DAY = 86400
 
 
+@pytest.mark.integration
 def test_backfilled_days_and_the_live_scrape_are_one_series_in_prometheus(
-        tmp_path: Path, simulated: tuple[FakeGitHub, SimulatedStore]) -> None:
+    tmp_path: Path, simulated: tuple[FakeGitHub, SimulatedStore]
+) -> None:
     binaries = require_binaries()
     _away_from_midnight()
     fake, _store = simulated
@@ -452,26 +621,55 @@ def test_backfilled_days_and_the_live_scrape_are_one_series_in_prometheus(
         # the newest point can only come from the scrape.
         first, last = today - timedelta(days=31), today - timedelta(days=2)
         out = tmp_path / "backfill"
-        status, summary, _ = run(["--config.file", str(config_path), "--from", str(first),
-                                  "--to", str(last), "--output", str(out), "--merge",
-                                  str(out / "all.om"), "--label", "job=copilot",
-                                  "--label", f"instance={instance}"])
+        status, summary, _ = run(
+            [
+                "--config.file",
+                str(config_path),
+                "--from",
+                str(first),
+                "--to",
+                str(last),
+                "--output",
+                str(out),
+                "--merge",
+                str(out / "all.om"),
+                "--label",
+                "job=copilot",
+                "--label",
+                f"instance={instance}",
+            ]
+        )
         assert status == 0, summary
         assert "reports: 30 days asked, 30 written" in summary
 
         tsdb = tmp_path / "prometheus" / "data"
         promtool = subprocess.run(
-            [binaries.promtool, "tsdb", "create-blocks-from", "openmetrics",
-             str(out / "all.om"), str(tsdb)],
-            capture_output=True, text=True, timeout=120, check=False)
+            [
+                binaries.promtool,
+                "tsdb",
+                "create-blocks-from",
+                "openmetrics",
+                str(out / "all.om"),
+                str(tsdb),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert promtool.returncode == 0, promtool.stdout + promtool.stderr
 
         exporter.refresh_now()
         live_from = time.time()
-        with running_prometheus(binaries, tmp_path / "prometheus", {"copilot": [instance]}, [],
-                                tsdb_path=tsdb) as prom:
-            wait_until(lambda: len(prom.query('github_copilot_up{job="copilot"} == 1')) >= 5,
-                       timeout=30, what="the live exporter to be scraped", process=prom.process)
+        with running_prometheus(
+            binaries, tmp_path / "prometheus", {"copilot": [instance]}, [], tsdb_path=tsdb
+        ) as prom:
+            wait_until(
+                lambda: len(prom.query('github_copilot_up{job="copilot"} == 1')) >= 5,
+                timeout=30,
+                what="the live exporter to be scraped",
+                process=prom.process,
+            )
             days = [first + timedelta(days=i) for i in range(31)]  # ... up to yesterday
             expected = asyncio.run(fetch_expected(fake.api_url, config, days, target))
             now = time.time()
@@ -482,9 +680,13 @@ def test_backfilled_days_and_the_live_scrape_are_one_series_in_prometheus(
         exporter.stop()
 
 
-def _check_every_backfilled_sample(prom: Prometheus, expected: Mapping[date, Mapping[Series,
-                                   float]], days: Sequence[date], now: float,
-                                   live_from: float) -> None:
+def _check_every_backfilled_sample(
+    prom: Prometheus,
+    expected: Mapping[date, Mapping[Series, float]],
+    days: Sequence[date],
+    now: float,
+    live_from: float,
+) -> None:
     """Each backfilled day: every series at its timestamp with exactly the fake's value."""
     stored: dict[Series, dict[int, float]] = {}
     raw = prom.query('{job="copilot", scope!=""}[40d]', at=now)
@@ -504,22 +706,34 @@ def _check_every_backfilled_sample(prom: Prometheus, expected: Mapping[date, Map
         assert stored[key] == samples, key
 
 
-def _check_the_dashboard_line(prom: Prometheus, expected: Mapping[date, Mapping[Series, float]],
-                              today: date, now: float, live_from: float) -> None:
+def _check_the_dashboard_line(
+    prom: Prometheus,
+    expected: Mapping[date, Mapping[Series, float]],
+    today: date,
+    now: float,
+    live_from: float,
+) -> None:
     """``last_over_time(x[1d])`` at a 1d step is one line, no gap, live at the end; at
     00:00-aligned steps (Grafana's) day D shows at D+2 00:00, as the live exporter shows it."""
     selector = 'github_copilot_daily_active_users{job="copilot",scope="acme"}'
-    key = next(k for k in expected[today - timedelta(days=1)]
-               if k[0] == "github_copilot_daily_active_users" and ("scope", "acme") in k[1])
+    key = next(
+        k
+        for k in expected[today - timedelta(days=1)]
+        if k[0] == "github_copilot_daily_active_users" and ("scope", "acme") in k[1]
+    )
 
     def value(day: date) -> float:
         return expected[day][key]
 
     line = query_range(prom, f"last_over_time({selector}[1d])", now - 30 * DAY, now, DAY)
     assert len(line) == 1, [s["metric"] for s in line]
-    assert line[0]["metric"] == {"__name__": "github_copilot_daily_active_users",
-                                 "job": "copilot", "instance": dict(key[1])["instance"],
-                                 "scope": "acme", "scope_type": "enterprise"}
+    assert line[0]["metric"] == {
+        "__name__": "github_copilot_daily_active_users",
+        "job": "copilot",
+        "instance": dict(key[1])["instance"],
+        "scope": "acme",
+        "scope_type": "enterprise",
+    }
     points = line[0]["values"]
     assert [round(p[0]) for p in points] == [round(now - k * DAY) for k in range(30, -1, -1)]
     # step k days before now shows day (today - k - 1) from the blocks; the last one is live
@@ -530,16 +744,18 @@ def _check_the_dashboard_line(prom: Prometheus, expected: Mapping[date, Mapping[
     assert newest[0] >= live_from - 5  # the newest point is the scrape's, not the backfill's
 
     midnight = timegm(today.timetuple())
-    aligned = query_range(prom, f"last_over_time({selector}[1d])", midnight - 28 * DAY,
-                          midnight, DAY)
+    aligned = query_range(
+        prom, f"last_over_time({selector}[1d])", midnight - 28 * DAY, midnight, DAY
+    )
     assert len(aligned) == 1
     for stamp, got in aligned[0]["values"]:
         shown = datetime.fromtimestamp(stamp, UTC).date() - timedelta(days=2)
         assert float(got) == value(shown), shown
 
 
-def _check_live_labels_are_the_backfilled_ones(prom: Prometheus,
-                                               yesterday: Mapping[Series, float]) -> None:
+def _check_live_labels_are_the_backfilled_ones(
+    prom: Prometheus, yesterday: Mapping[Series, float]
+) -> None:
     """The scrape's scope series carry exactly the labels the backfill writes."""
     live: dict[Series, float] = {}
     for series in prom.query('{job="copilot", scope!=""}'):

@@ -20,11 +20,17 @@ GEN = "github_copilot_code_generations"
 def _values() -> Values:
     return {
         GEN: {(): 100.0},
-        f"{GEN}_by_language_model": {("python", "gpt-4.1"): 50.0, ("go", "gpt-4.1"): 30.0,
-                                     ("python", "o3"): 15.0, ("rust", "o3"): 5.0},
+        f"{GEN}_by_language_model": {
+            ("python", "gpt-4.1"): 50.0,
+            ("go", "gpt-4.1"): 30.0,
+            ("python", "o3"): 15.0,
+            ("rust", "o3"): 5.0,
+        },
         f"{GEN}_by_editor": {("vscode",): 90.0, ("vim",): 10.0},
         "github_copilot_ide_chat_engaged_users_by_editor_model": {
-            ("vscode", "gpt-4.1"): 7.0, ("vscode", "o3"): 2.0},
+            ("vscode", "gpt-4.1"): 7.0,
+            ("vscode", "o3"): 2.0,
+        },
     }
 
 
@@ -32,22 +38,33 @@ def test_top_n_folds_the_rest_into_other_and_keeps_the_total() -> None:
     card = Cardinality(dimensions={"language": DimensionRule(top=2)})
     out = cardinality.apply(card, "organization", _values())
     assert out[f"{GEN}_by_language_model"] == {
-        ("python", "gpt-4.1"): 50.0, ("go", "gpt-4.1"): 30.0, ("python", "o3"): 15.0,
-        ("other", "o3"): 5.0}
+        ("python", "gpt-4.1"): 50.0,
+        ("go", "gpt-4.1"): 30.0,
+        ("python", "o3"): 15.0,
+        ("other", "o3"): 5.0,
+    }
     assert sum(out[f"{GEN}_by_language_model"].values()) == 100.0
 
 
 def test_allow_and_deny_lists_fold_summable_and_drop_user_counts() -> None:
-    card = Cardinality(dimensions={"model": DimensionRule(allow=frozenset({"gpt-4.1"})),
-                                   "editor": DimensionRule(deny=frozenset({"vim"}))})
+    card = Cardinality(
+        dimensions={
+            "model": DimensionRule(allow=frozenset({"gpt-4.1"})),
+            "editor": DimensionRule(deny=frozenset({"vim"})),
+        }
+    )
     out = cardinality.apply(card, "organization", _values())
     assert out[f"{GEN}_by_language_model"] == {
-        ("python", "gpt-4.1"): 50.0, ("go", "gpt-4.1"): 30.0, ("python", "other"): 15.0,
-        ("rust", "other"): 5.0}
+        ("python", "gpt-4.1"): 50.0,
+        ("go", "gpt-4.1"): 30.0,
+        ("python", "other"): 15.0,
+        ("rust", "other"): 5.0,
+    }
     assert out[f"{GEN}_by_editor"] == {("vscode",): 90.0, ("other",): 10.0}
     # engaged users must never be added up: what is cut is dropped, not folded
     assert out["github_copilot_ide_chat_engaged_users_by_editor_model"] == {
-        ("vscode", "gpt-4.1"): 7.0}
+        ("vscode", "gpt-4.1"): 7.0
+    }
 
 
 def test_teams_default_to_totals_editor_and_feature() -> None:
@@ -66,10 +83,17 @@ def test_budget_drops_the_finest_breakdowns_first() -> None:
 
 def test_config_names_unknown_breakdowns_and_dimensions() -> None:
     with pytest.raises(ConfigError) as info:
-        build({"scopes": [{"org": "o"}], "cardinality": {
-            "breakdowns": {"team": ["editor", "colour"], "galaxy": "all"},
-            "dimensions": {"model": {"top": 0}, "flavour": {"top": 3}},
-            "max_series": "lots"}}, {})
+        build(
+            {
+                "scopes": [{"org": "o"}],
+                "cardinality": {
+                    "breakdowns": {"team": ["editor", "colour"], "galaxy": "all"},
+                    "dimensions": {"model": {"top": 0}, "flavour": {"top": 3}},
+                    "max_series": "lots",
+                },
+            },
+            {},
+        )
     text = str(info.value)
     assert "cardinality.breakdowns.team: unknown breakdowns ['colour']" in text
     assert "cardinality.breakdowns.galaxy: unknown scope type" in text
@@ -78,27 +102,46 @@ def test_config_names_unknown_breakdowns_and_dimensions() -> None:
     assert "cardinality.max_series: expected a whole number" in text
 
 
-def test_series_budget_is_exported_and_logged_once(store: StaticStore,
-                                                   make_exporter: ExporterFactory,
-                                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_series_budget_is_exported_and_logged_once(
+    store: StaticStore, make_exporter: ExporterFactory, caplog: pytest.LogCaptureFixture
+) -> None:
     estate(store, yesterday())
     caplog.set_level(logging.WARNING)
-    exporter = make_exporter(ESTATE_SCOPES, cardinality={
-        "max_series": 400, "breakdowns": {"team": "all"},
-        "dimensions": {"language": {"top": 1}}})
+    exporter = make_exporter(
+        ESTATE_SCOPES,
+        cardinality={
+            "max_series": 400,
+            "breakdowns": {"team": "all"},
+            "dimensions": {"language": {"top": 1}},
+        },
+    )
     exporter.refresh_now()
     exporter.refresh_now()
     body = scrape(exporter).text
-    dropped = {k: v for k, v in samples(body).items()
-               if k.startswith("github_copilot_series_dropped")}
-    assert set(dropped) == {'github_copilot_series_dropped{breakdown="language_feature"}',
-                            'github_copilot_series_dropped{breakdown="language_model"}'}
-    data_series = sum(1 for k in samples(body) if k.startswith("github_copilot_")
-                      and 'scope="' in k and "_timestamp_seconds" not in k)
+    dropped = {
+        k: v for k, v in samples(body).items() if k.startswith("github_copilot_series_dropped")
+    }
+    assert set(dropped) == {
+        'github_copilot_series_dropped{breakdown="language_feature"}',
+        'github_copilot_series_dropped{breakdown="language_model"}',
+    }
+    data_series = sum(
+        1
+        for k in samples(body)
+        if k.startswith("github_copilot_") and 'scope="' in k and "_timestamp_seconds" not in k
+    )
     assert data_series <= 400 + 60  # status series are not counted against the budget
     assert caplog.text.count("more series than max_series") == 1
     for breakdown in dropped:  # a dropped breakdown is gone everywhere
         name = breakdown.split('breakdown="')[1].rstrip('"}')
         assert f"_by_{name}{{" not in body
-    assert value(body, "github_copilot_code_generations_by_editor", scope="octo",
-                 scope_type="organization", editor="vscode") == 118  # coarse ones stay
+    assert (
+        value(
+            body,
+            "github_copilot_code_generations_by_editor",
+            scope="octo",
+            scope_type="organization",
+            editor="vscode",
+        )
+        == 118
+    )  # coarse ones stay

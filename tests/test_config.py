@@ -30,8 +30,11 @@ def test_the_documented_shape_gives_all_four_scope_types(tmp_path: Path) -> None
     path.write_text(DOCUMENTED)
     config = load(path, {"GITHUB_TOKEN": "x" * 20})
     assert config.scopes == (
-        Scope("enterprise", "acme"), Scope("enterprise_team", "acme", "platform"),
-        Scope("organization", "octo"), Scope("team", "octo", "web"))
+        Scope("enterprise", "acme"),
+        Scope("enterprise_team", "acme", "platform"),
+        Scope("organization", "octo"),
+        Scope("team", "octo", "web"),
+    )
     assert [s.name for s in config.scopes] == ["acme", "acme/platform", "octo", "octo/web"]
     assert config.refresh.interval == 3600 and config.refresh.cron is None
     assert config.github.token == "x" * 20
@@ -41,8 +44,14 @@ def test_every_problem_is_reported_at_once_with_its_path() -> None:
     raw = {
         "github": {"api_url": "ftp:/nope", "timeout": "soon", "tokn": 1},
         "source": "magic",
-        "scopes": [{"org": "octo"}, {"team": "web"}, {"org": "a", "enterprise": "b"},
-                   "octo", {"org": "octo"}, {"org": "x", "team": "a/b"}],
+        "scopes": [
+            {"org": "octo"},
+            {"team": "web"},
+            {"org": "a", "enterprise": "b"},
+            "octo",
+            {"org": "octo"},
+            {"org": "x", "team": "a/b"},
+        ],
         "refresh": {"cron": "every hour"},
     }
     with pytest.raises(ConfigError) as info:
@@ -67,16 +76,23 @@ def test_every_problem_is_reported_at_once_with_its_path() -> None:
 def test_environment_overrides_and_token_file(tmp_path: Path) -> None:
     secret = tmp_path / "token"
     secret.write_text("ghp_fromfile\n")
-    config = build({"github": {"token_file": str(secret)}}, {
-        "COPILOT_EXPORTER_SCOPES": "org:octo org:octo/* enterprise:acme/platform",
-        "COPILOT_EXPORTER_SOURCE": "legacy", "COPILOT_EXPORTER_REFRESH_CRON": "15 * * * *",
-        "GITHUB_API_URL": "https://api.acme.ghe.com/"})
+    config = build(
+        {"github": {"token_file": str(secret)}},
+        {
+            "COPILOT_EXPORTER_SCOPES": "org:octo org:octo/* enterprise:acme/platform",
+            "COPILOT_EXPORTER_SOURCE": "legacy",
+            "COPILOT_EXPORTER_REFRESH_CRON": "15 * * * *",
+            "GITHUB_API_URL": "https://api.acme.ghe.com/",
+        },
+    )
     assert config.github.token == "ghp_fromfile"
     assert config.github.api_url == "https://api.acme.ghe.com"
     assert config.refresh.cron == "15 * * * *"
     assert [(s.type, s.name, s.source) for s in config.scopes] == [
-        ("organization", "octo", "legacy"), ("team", "octo/*", "legacy"),
-        ("enterprise_team", "acme/platform", "legacy")]
+        ("organization", "octo", "legacy"),
+        ("team", "octo/*", "legacy"),
+        ("enterprise_team", "acme/platform", "legacy"),
+    ]
 
 
 def test_token_in_the_file_is_refused_and_never_echoed() -> None:
@@ -86,16 +102,23 @@ def test_token_in_the_file_is_refused_and_never_echoed() -> None:
     assert "ghp_secretvalue123" not in str(info.value)
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("90", 90), ("30s", 30), ("15m", 900),
-                                               ("1h", 3600), ("1d", 86400), (5, 5)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90", 90), ("30s", 30), ("15m", 900), ("1h", 3600), ("1d", 86400), (5, 5)],
+)
 def test_durations(text: str | int, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "exporter", *args], capture_output=True,
-                          text=True, timeout=60, env=env or {"PATH": "/usr/bin:/bin"},
-                          check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "exporter", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env or {"PATH": "/usr/bin:/bin"},
+        check=False,
+    )
 
 
 def test_bad_config_exits_2_before_listening(tmp_path: Path) -> None:
@@ -120,8 +143,12 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
 def test_check_config_prints_the_resolved_scopes(tmp_path: Path) -> None:
     path = tmp_path / "config.yml"
     path.write_text(DOCUMENTED.replace("team: web", 'team: "*"'))
-    result = _run("check-config", "--config.file", str(path),
-                  env={"PATH": "/usr/bin:/bin", "GITHUB_TOKEN": "ghp_x" * 5})
+    result = _run(
+        "check-config",
+        "--config.file",
+        str(path),
+        env={"PATH": "/usr/bin:/bin", "GITHUB_TOKEN": "ghp_x" * 5},
+    )
     assert result.returncode == 0, result.stderr
     assert "enterprise_team acme/platform via reports" in result.stdout
     assert "team octo/* via reports (every team in the user-teams report)" in result.stdout

@@ -148,8 +148,14 @@ class Query:
 
 def queries(uid: str, board: dict[str, Any]) -> list[Query]:
     return [
-        Query(uid, panel["title"], target["refId"], target["expr"], panel.get("interval"),
-              bool(target.get("range", True)) and not target.get("instant", False))
+        Query(
+            uid,
+            panel["title"],
+            target["refId"],
+            target["expr"],
+            panel.get("interval"),
+            bool(target.get("range", True)) and not target.get("instant", False),
+        )
         for panel in query_panels(board)
         for target in panel.get("targets", [])
     ]
@@ -163,7 +169,7 @@ def selectors(expr: str) -> Iterator[tuple[str, str]]:
     """(metric name, matcher text) of every github_copilot_* selector; braces in quoted
     strings (``${scope}``) do not end a selector."""
     for match in METRIC.finditer(expr):
-        rest = expr[match.end():]
+        rest = expr[match.end() :]
         stripped = rest.lstrip()
         if not stripped.startswith("{"):
             yield match.group(1), ""
@@ -251,7 +257,8 @@ def test_datasource_and_scope_variables() -> None:
         scope_type, scope = found["scope_type"], found["scope"]
         assert scope_type["definition"] == "label_values(github_copilot_up, scope_type)", uid
         assert scope["definition"] == (
-            'label_values(github_copilot_up{scope_type=~"$scope_type"}, scope)'), uid
+            'label_values(github_copilot_up{scope_type=~"$scope_type"}, scope)'
+        ), uid
         for var in (scope_type, scope):
             assert var["type"] == "query" and var["multi"] and var["includeAll"], uid
             assert var["query"]["query"] == var["definition"], uid
@@ -312,27 +319,35 @@ def test_every_scoped_series_is_filtered_by_scope_type_and_scope() -> None:
                     continue
                 assert re.search(r'\bscope_type=~"', matchers), f"{query.where()}: {metric}"
                 assert re.search(r'\bscope=~"\$\{?scope\b', matchers), (
-                    f"{query.where()}: {metric} must filter scope=~\"$scope\"")
+                    f'{query.where()}: {metric} must filter scope=~"$scope"'
+                )
 
 
 def test_daily_gauges_are_read_one_value_per_day() -> None:
     for uid, board in BOARDS.items():
         for query in queries(uid, board):
             assert "sum_over_time" not in query.expr, query.where()
-            daily = [m for m, _ in selectors(query.expr)
-                     if m not in STATUS_METRICS | CURRENT_METRICS]
+            daily = [
+                m for m, _ in selectors(query.expr) if m not in STATUS_METRICS | CURRENT_METRICS
+            ]
             if not daily:
                 continue
-            wrapped = [m for m in re.findall(
-                r"last_over_time\(\s*(github_copilot_[a-z0-9_]+)\s*\{", query.expr)
-                if m not in CURRENT_METRICS]
+            wrapped = [
+                m
+                for m in re.findall(
+                    r"last_over_time\(\s*(github_copilot_[a-z0-9_]+)\s*\{", query.expr
+                )
+                if m not in CURRENT_METRICS
+            ]
             assert len(wrapped) == len(daily), (
-                f"{query.where()}: every daily gauge is read with last_over_time(...[1d])")
+                f"{query.where()}: every daily gauge is read with last_over_time(...[1d])"
+            )
             ranges = re.findall(r"\[([^\]]*)\]", query.expr)
             assert ranges and set(ranges) == {"1d"}, f"{query.where()}: ranges {ranges}"
             if query.is_range:
                 assert query.panel_interval == "1d", (
-                    f"{query.where()}: a daily series needs the panel's min interval at 1d")
+                    f"{query.where()}: a daily series needs the panel's min interval at 1d"
+                )
 
 
 def test_seat_gauges_are_read_as_current_values() -> None:
@@ -346,13 +361,17 @@ def test_seat_gauges_are_read_as_current_values() -> None:
                 continue
             seen = True
             assert read <= CURRENT_METRICS | STATUS_METRICS, (
-                f"{query.where()}: seat gauges are not mixed with daily usage gauges")
-            assert not re.search(r"\b(increase|rate|irate|delta|\w+_over_time)\(", query.expr
-                                 .replace("last_over_time(", "")), query.where()
+                f"{query.where()}: seat gauges are not mixed with daily usage gauges"
+            )
+            assert not re.search(
+                r"\b(increase|rate|irate|delta|\w+_over_time)\(",
+                query.expr.replace("last_over_time(", ""),
+            ), query.where()
             ranges = re.findall(r"\[([^\]]*)\]", query.expr)
             assert set(ranges) <= {"1d"}, f"{query.where()}: ranges {ranges}"
             assert query.panel_interval != "1d", (
-                f"{query.where()}: seats refresh every few hours; a 1d step hides that")
+                f"{query.where()}: seats refresh every few hours; a 1d step hides that"
+            )
     assert seen, "no panel reads the seat gauges"
 
 
@@ -371,14 +390,23 @@ def test_the_licences_row_and_the_seat_freshness_panels() -> None:
     panels = licences.get("panels") or below
     read = {m for p in panels for t in p["targets"] for m, _ in selectors(t["expr"])}
     assert read >= CURRENT_METRICS | {"github_copilot_seats_last_success_timestamp_seconds"}, (
-        f"the Licences row lacks {sorted(CURRENT_METRICS - read)}")
-    outside = {m for p in query_panels(board) if p not in panels
-               for t in p["targets"] for m, _ in selectors(t["expr"])}
+        f"the Licences row lacks {sorted(CURRENT_METRICS - read)}"
+    )
+    outside = {
+        m
+        for p in query_panels(board)
+        if p not in panels
+        for t in p["targets"]
+        for m, _ in selectors(t["expr"])
+    }
     assert not outside & CURRENT_METRICS, "seat panels belong in the Licences row"
-    health = {m for q in queries(HEALTH_DASHBOARD, BOARDS[HEALTH_DASHBOARD])
-              for m, _ in selectors(q.expr)}
-    assert {"github_copilot_seats_up",
-            "github_copilot_seats_last_success_timestamp_seconds"} <= health
+    health = {
+        m for q in queries(HEALTH_DASHBOARD, BOARDS[HEALTH_DASHBOARD]) for m, _ in selectors(q.expr)
+    }
+    assert {
+        "github_copilot_seats_up",
+        "github_copilot_seats_last_success_timestamp_seconds",
+    } <= health
 
 
 def test_last_activity_matchers_name_real_buckets() -> None:
@@ -388,7 +416,8 @@ def test_last_activity_matchers_name_real_buckets() -> None:
         for query in queries(uid, board):
             for _, value in LAST_ACTIVITY_MATCHER.findall(query.expr):
                 assert set(value.split("|")) <= set(ACTIVITY_VALUES), (
-                    f"{query.where()}: last_activity {value!r}; buckets {ACTIVITY_VALUES}")
+                    f"{query.where()}: last_activity {value!r}; buckets {ACTIVITY_VALUES}"
+                )
 
 
 def test_usage_queries_never_aggregate_across_scopes() -> None:
@@ -400,7 +429,8 @@ def test_usage_queries_never_aggregate_across_scopes() -> None:
                 _, how, labels = match.groups()
                 kept = {label.strip() for label in (labels or "").split(",")}
                 assert how == "by" and {"scope_type", "scope"} <= kept, (
-                    f"{query.where()}: {match.group(0)!r} must keep scope_type and scope")
+                    f"{query.where()}: {match.group(0)!r} must keep scope_type and scope"
+                )
 
 
 def test_dashboards_read_only_metrics_the_exporter_declares() -> None:
@@ -443,21 +473,28 @@ def _as_regex(values: list[str]) -> str:
     return "(" + "|".join(_regex_escape(v) for v in sorted(values)) + ")"
 
 
-def start_demo_exporter(name: str, log_dir: Path, source: str | None) -> tuple[
-        prom.ManagedProcess, str]:
+def start_demo_exporter(
+    name: str, log_dir: Path, source: str | None
+) -> tuple[prom.ManagedProcess, str]:
     port = prom.free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("COPILOT_EXPORTER_SOURCE", "GITHUB_TOKEN", "COPILOT_EXPORTER_CONFIG")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("COPILOT_EXPORTER_SOURCE", "GITHUB_TOKEN", "COPILOT_EXPORTER_CONFIG")
+    }
     if source is not None:
         env["COPILOT_EXPORTER_SOURCE"] = source
-    argv = [sys.executable, "-m", "exporter", "--demo", "--web.listen-address",
-            f"127.0.0.1:{port}"]
+    argv = [sys.executable, "-m", "exporter", "--demo", "--web.listen-address", f"127.0.0.1:{port}"]
     return prom.start_process(name, argv, log_dir, env=env, cwd=ROOT), f"127.0.0.1:{port}"
 
 
 def wait_ready(process: prom.ManagedProcess, address: str) -> None:
-    prom.wait_until(lambda: prom.answers_ok(f"http://{address}/readyz"), timeout=30,
-                    what=f"{process.name} /readyz", process=process)
+    prom.wait_until(
+        lambda: prom.answers_ok(f"http://{address}/readyz"),
+        timeout=30,
+        what=f"{process.name} /readyz",
+        process=process,
+    )
 
 
 def serves_seat_data(address: str) -> bool:
@@ -471,8 +508,12 @@ def serves_seat_data(address: str) -> bool:
 
 
 def wait_for_seat_data(process: prom.ManagedProcess, address: str) -> None:
-    prom.wait_until(lambda: serves_seat_data(address), timeout=30,
-                    what=f"{process.name} to serve seat data", process=process)
+    prom.wait_until(
+        lambda: serves_seat_data(address),
+        timeout=30,
+        what=f"{process.name} to serve seat data",
+        process=process,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -503,22 +544,32 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         for job, (address,) in jobs.items():
             exposition = httpx.get(f"http://{address}/metrics", timeout=10).text
             prom.backfill_daily_history(
-                binaries.promtool, exposition, {"job": job, "instance": address}, tsdb,
-                now=now, keep=lambda name: name.startswith("github_copilot_"))
+                binaries.promtool,
+                exposition,
+                {"job": job, "instance": address},
+                tsdb,
+                now=now,
+                keep=lambda name: name.startswith("github_copilot_"),
+            )
 
-        prometheus = cleanup.enter_context(prom.running_prometheus(
-            binaries, workdir, jobs, RULE_FILES, tsdb_path=tsdb))
+        prometheus = cleanup.enter_context(
+            prom.running_prometheus(binaries, workdir, jobs, RULE_FILES, tsdb_path=tsdb)
+        )
 
         def scraped_a_few_times() -> bool:
             result = prometheus.query(
                 f'count_over_time(up{{job="{REPORTS_JOB}"}}[1m]) >= 3 '
                 f'and on () count(github_copilot_up{{job="{REPORTS_JOB}"}}) > 0 '
-                f'and on () count(github_copilot_seats{{job="{REPORTS_JOB}"}}) > 0')
+                f'and on () count(github_copilot_seats{{job="{REPORTS_JOB}"}}) > 0'
+            )
             return bool(result)
 
-        prom.wait_until(scraped_a_few_times, timeout=30,
-                        what="three scrapes of the exporter, with seat data",
-                        process=prometheus.process)
+        prom.wait_until(
+            scraped_a_few_times,
+            timeout=30,
+            what="three scrapes of the exporter, with seat data",
+            process=prometheus.process,
+        )
         yield Stack(prometheus, legacy_problem)
 
 
@@ -571,8 +622,7 @@ def run_until_all_return_data(stack: Stack, checks: list[Check]) -> list[str]:
     """
     nothing_failed = not stack.prometheus.query("github_copilot_api_request_failures_total")
     deadline = time.monotonic() + QUERY_DEADLINE
-    pending = [c for c in checks
-               if not (nothing_failed and c.reads == {FAILURES_METRIC})]
+    pending = [c for c in checks if not (nothing_failed and c.reads == {FAILURES_METRIC})]
     problems: dict[Check, str] = {}
     while True:
         still: list[Check] = []
@@ -599,26 +649,34 @@ def _mark_legacy(uid: str, stack: Stack, request: pytest.FixtureRequest) -> None
         request.applymarker(pytest.mark.xfail(reason=stack.legacy_problem, strict=False))
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("uid", sorted(DASHBOARD_UIDS))
-def test_every_dashboard_variable_has_values(uid: str, stack: Stack,
-                                            request: pytest.FixtureRequest) -> None:
+def test_every_dashboard_variable_has_values(
+    uid: str, stack: Stack, request: pytest.FixtureRequest
+) -> None:
     _mark_legacy(uid, stack, request)
     resolved = resolve_variables(stack, uid)
     assert resolved["scope_type"].count("|") >= 3, (
-        f"{uid}: the demo serves all four scope types, got {resolved['scope_type']}")
+        f"{uid}: the demo serves all four scope types, got {resolved['scope_type']}"
+    )
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("uid", sorted(DASHBOARD_UIDS))
-def test_every_panel_query_returns_data(uid: str, stack: Stack,
-                                        request: pytest.FixtureRequest) -> None:
+def test_every_panel_query_returns_data(
+    uid: str, stack: Stack, request: pytest.FixtureRequest
+) -> None:
     _mark_legacy(uid, stack, request)
     resolved = resolve_variables(stack, uid)
-    checks = [make_check(q.where(), _substitute(q.expr, resolved, q.where()))
-              for q in queries(uid, BOARDS[uid])]
+    checks = [
+        make_check(q.where(), _substitute(q.expr, resolved, q.where()))
+        for q in queries(uid, BOARDS[uid])
+    ]
     assert checks
     problems = run_until_all_return_data(stack, checks)
     assert not problems, f"{len(problems)} of {len(checks)} queries of {uid}:\n" + "\n".join(
-        problems)
+        problems
+    )
 
 
 def _rules(kind: str) -> list[dict[str, Any]]:
@@ -629,16 +687,23 @@ def _rules(kind: str) -> list[dict[str, Any]]:
     return found
 
 
+@pytest.mark.integration
 def test_every_recording_rule_returns_data(stack: Stack) -> None:
     checks = []
     for rule in _rules("record"):
         checks.append(make_check(f"recording rule {rule['record']}: expr", rule["expr"]))
-        checks.append(make_check(f"recording rule {rule['record']}: recorded series",
-                                 rule["record"], source=rule["expr"]))
+        checks.append(
+            make_check(
+                f"recording rule {rule['record']}: recorded series",
+                rule["record"],
+                source=rule["expr"],
+            )
+        )
     problems = run_until_all_return_data(stack, checks)
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.integration
 def test_prometheus_evaluates_every_rule_without_error(stack: Stack) -> None:
     expected = {r.get("record") or r.get("alert") for r in [*_rules("record"), *_rules("alert")]}
     rules = stack.prometheus.rules()
@@ -647,17 +712,22 @@ def test_prometheus_evaluates_every_rule_without_error(stack: Stack) -> None:
     assert not broken, "\n".join(broken)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("uid", sorted(DASHBOARD_UIDS))
 def test_daily_charts_read_one_point_per_day_of_backfilled_history(
-        uid: str, stack: Stack, request: pytest.FixtureRequest) -> None:
+    uid: str, stack: Stack, request: pytest.FixtureRequest
+) -> None:
     # The fixture backfilled one sample a day for 8 days, the way a backfill does, and the
     # exporter is scraped live. A week at Grafana's 1d step must give a point for every day.
     _mark_legacy(uid, stack, request)
     resolved = resolve_variables(stack, uid)
     now = time.time()
     problems = []
-    daily_charts = [q for q in queries(uid, BOARDS[uid])
-                    if q.is_range and q.panel_interval == "1d" and "offset" not in q.expr]
+    daily_charts = [
+        q
+        for q in queries(uid, BOARDS[uid])
+        if q.is_range and q.panel_interval == "1d" and "offset" not in q.expr
+    ]
     for query in daily_charts:
         expr = _substitute(query.expr, resolved, query.where())
         result = stack.prometheus.query_range(expr, now - 7 * 86400, now, 86400)
@@ -667,6 +737,7 @@ def test_daily_charts_read_one_point_per_day_of_backfilled_history(
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.integration
 def test_flat_demo_history_raises_no_usage_alert(stack: Stack) -> None:
     # The backfilled week repeats today's values, so neither week-over-week alert may even be
     # pending: if one is, the rule misreads daily data.

@@ -122,6 +122,7 @@ def stage_base(instruction: Instruction, global_args: dict[str, str]) -> str:
     return re.sub(r"\$\{?(\w+)\}?", lambda m: global_args.get(m.group(1), m.group(0)), image)
 
 
+@pytest.mark.integration
 def test_dockerfile_passes_hadolint() -> None:
     hadolint = require_tool("hadolint")
     result = run(hadolint, "--no-color", str(DOCKERFILE))
@@ -418,6 +419,7 @@ def prometheus_config(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
     return rewritten, config
 
 
+@pytest.mark.integration
 def test_prometheus_config_passes_promtool(prometheus_config: tuple[Path, Any]) -> None:
     promtool = require_tool("promtool")
     path, config = prometheus_config
@@ -456,6 +458,7 @@ def test_prometheus_scrapes_the_exporter_as_github_copilot_exporter(
     assert all(t.split(":")[0] in services for t in alertmanagers)
 
 
+@pytest.mark.integration
 def test_alertmanager_config_passes_amtool() -> None:
     amtool = require_tool("amtool")
     command = service("alertmanager")["command"]
@@ -618,6 +621,7 @@ def one(docs: list[dict[str, Any]], kind: str) -> dict[str, Any]:
     return found[0]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("which", ["base", "overlay"])
 def test_rendered_builtin_kinds_match_the_kubernetes_schemas(
     rendered: dict[str, list[dict[str, Any]]], which: str
@@ -638,6 +642,7 @@ def test_rendered_builtin_kinds_match_the_kubernetes_schemas(
     assert not errors, "\n".join(errors)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("which", ["base", "overlay"])
 def test_deployment_is_probed_locked_down_and_given_the_token(
     rendered: dict[str, list[dict[str, Any]]], which: str
@@ -668,6 +673,7 @@ def test_deployment_is_probed_locked_down_and_given_the_token(
     }
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("which", ["base", "overlay"])
 def test_deployment_writes_only_to_emptydirs_and_reads_its_configmap(
     rendered: dict[str, list[dict[str, Any]]], which: str, tmp_path: Path
@@ -693,6 +699,7 @@ def test_deployment_writes_only_to_emptydirs_and_reads_its_configmap(
     assert_exporter_config(text, K8S_DIR / which, tmp_path, {"GITHUB_TOKEN": "from-the-secret"})
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("which", ["base", "overlay"])
 def test_service_and_servicemonitor_reach_the_metrics_port(
     rendered: dict[str, list[dict[str, Any]]], which: str
@@ -723,6 +730,7 @@ def test_service_and_servicemonitor_reach_the_metrics_port(
     assert "jobLabel" not in monitor["spec"]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("which", ["base", "overlay"])
 def test_prometheus_rule_and_dashboards_have_the_expected_shape(
     rendered: dict[str, list[dict[str, Any]]], which: str
@@ -768,6 +776,7 @@ def test_prometheus_rule_and_dashboards_have_the_expected_shape(
         assert dashboard["metadata"]["labels"]["grafana_dashboard"] == "1"
 
 
+@pytest.mark.integration
 def test_rendered_prometheus_rules_pass_promtool(
     rendered: dict[str, list[dict[str, Any]]], tmp_path: Path
 ) -> None:
@@ -779,6 +788,7 @@ def test_rendered_prometheus_rules_pass_promtool(
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.integration
 def test_overlay_sets_namespace_image_and_scopes(
     rendered: dict[str, list[dict[str, Any]]],
 ) -> None:
@@ -807,6 +817,7 @@ def test_committed_exporter_configs_are_valid(path: Path, tmp_path: Path) -> Non
     assert_exporter_config(path.read_text(encoding="utf-8"), path, tmp_path)
 
 
+@pytest.mark.integration
 def test_example_overlay_reads_an_enterprise_an_org_and_its_teams(tmp_path: Path) -> None:
     path = K8S_OVERLAY / "config.yml"
     env = {"COPILOT_EXPORTER_STATE_FILE": str(tmp_path / "state.json")}

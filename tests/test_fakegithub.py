@@ -24,8 +24,12 @@ REPORTS = "/copilot/metrics/reports"
 
 
 def _user(user_id: int, login: str, generations: int = 10) -> dict[str, Any]:
-    return {"user_id": user_id, "user_login": login, "day": DAY.isoformat(),
-            "code_generation_activity_count": generations}
+    return {
+        "user_id": user_id,
+        "user_login": login,
+        "day": DAY.isoformat(),
+        "code_generation_activity_count": generations,
+    }
 
 
 def _entity(day: date = DAY, users: int = 3) -> dict[str, Any]:
@@ -36,8 +40,9 @@ def _entity(day: date = DAY, users: int = 3) -> dict[str, Any]:
 def store() -> StaticStore:
     store = StaticStore()
     store.set_report("organization-1-day", "octo", DAY, [_entity()])
-    store.set_report("users-1-day", "orgs/octo", DAY,
-                     [_user(1, "ann"), _user(2, "bob"), _user(3, "cy")])
+    store.set_report(
+        "users-1-day", "orgs/octo", DAY, [_user(1, "ann"), _user(2, "bob"), _user(3, "cy")]
+    )
     return store
 
 
@@ -49,8 +54,9 @@ def gh(store: StaticStore) -> Iterator[FakeGitHub]:
 
 @pytest.fixture
 def api(gh: FakeGitHub) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=gh.api_url, headers={"Authorization": f"Bearer {TOKEN}"},
-                      timeout=5) as client:
+    with httpx.Client(
+        base_url=gh.api_url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5
+    ) as client:
         yield client
 
 
@@ -58,8 +64,10 @@ def _download(api: httpx.Client, path: str, **params: str) -> list[bytes]:
     """The two steps: ask the API for links, then fetch each without credentials."""
     answer = api.get(path, params=params)
     assert answer.status_code == 200, answer.text
-    return [httpx.get(link, timeout=5).raise_for_status().content
-            for link in answer.json()["download_links"]]
+    return [
+        httpx.get(link, timeout=5).raise_for_status().content
+        for link in answer.json()["download_links"]
+    ]
 
 
 def _ndjson(body: bytes) -> list[dict[str, Any]]:
@@ -67,6 +75,7 @@ def _ndjson(body: bytes) -> list[dict[str, Any]]:
 
 
 # --- auth and headers ---------------------------------------------------------------------
+
 
 def test_api_refuses_missing_or_wrong_credentials(gh: FakeGitHub) -> None:
     url = f"{gh.api_url}/orgs/octo{REPORTS}/organization-1-day?day={DAY}"
@@ -79,8 +88,9 @@ def test_api_refuses_missing_or_wrong_credentials(gh: FakeGitHub) -> None:
 
 def test_any_credentials_pass_when_no_token_is_set(store: StaticStore) -> None:
     with FakeGitHub(store, token=None) as fake:
-        answer = httpx.get(f"{fake.api_url}/orgs/octo{REPORTS}/organization-1-day",
-                           params={"day": DAY.isoformat()})
+        answer = httpx.get(
+            f"{fake.api_url}/orgs/octo{REPORTS}/organization-1-day", params={"day": DAY.isoformat()}
+        )
     assert answer.status_code == 200
 
 
@@ -90,27 +100,36 @@ def test_every_api_answer_carries_rate_limit_headers(api: httpx.Client) -> None:
     assert first.status_code == 404
     assert first.headers["x-ratelimit-limit"] == "5000"
     assert first.headers["x-ratelimit-resource"] == "core"
-    assert int(second.headers["x-ratelimit-remaining"]) == \
-        int(first.headers["x-ratelimit-remaining"]) - 1
+    assert (
+        int(second.headers["x-ratelimit-remaining"])
+        == int(first.headers["x-ratelimit-remaining"]) - 1
+    )
     assert second.headers["x-ratelimit-used"] == "2"
     assert int(second.headers["x-ratelimit-reset"]) > time.time()
     assert first.headers["x-github-request-id"] != second.headers["x-github-request-id"]
     assert second.headers["content-type"] == "application/json; charset=utf-8"
 
 
-def test_requests_are_recorded_with_lower_case_headers(gh: FakeGitHub,
-                                                       api: httpx.Client) -> None:
-    api.get(f"/orgs/octo{REPORTS}/users-1-day", params={"day": str(DAY)},
-            headers={"X-GitHub-Api-Version": "2026-03-10"})
+def test_requests_are_recorded_with_lower_case_headers(gh: FakeGitHub, api: httpx.Client) -> None:
+    api.get(
+        f"/orgs/octo{REPORTS}/users-1-day",
+        params={"day": str(DAY)},
+        headers={"X-GitHub-Api-Version": "2026-03-10"},
+    )
     [seen] = gh.requests
-    assert (seen.host, seen.method, seen.path, seen.status) == \
-        ("api", "GET", f"/orgs/octo{REPORTS}/users-1-day", 200)
+    assert (seen.host, seen.method, seen.path, seen.status) == (
+        "api",
+        "GET",
+        f"/orgs/octo{REPORTS}/users-1-day",
+        200,
+    )
     assert seen.query == {"day": str(DAY)}
     assert seen.headers["x-github-api-version"] == "2026-03-10"
 
 
-def test_unchanged_answer_is_304_and_costs_no_rate_limit(api: httpx.Client,
-                                                        store: StaticStore) -> None:
+def test_unchanged_answer_is_304_and_costs_no_rate_limit(
+    api: httpx.Client, store: StaticStore
+) -> None:
     store.set_billing("octo", {"seat_breakdown": {"total": 3}})
     first = api.get("/orgs/octo/copilot/billing")
     again = api.get("/orgs/octo/copilot/billing", headers={"If-None-Match": first.headers["etag"]})
@@ -120,9 +139,11 @@ def test_unchanged_answer_is_304_and_costs_no_rate_limit(api: httpx.Client,
 
 # --- usage-metrics reports ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("fmt", ["ndjson", "array", "object"])
-def test_entity_report_downloads_in_each_format(fmt: str, api: httpx.Client,
-                                                store: StaticStore) -> None:
+def test_entity_report_downloads_in_each_format(
+    fmt: str, api: httpx.Client, store: StaticStore
+) -> None:
     store.set_report("enterprise-1-day", "acme", DAY, [_entity()], fmt=fmt)  # type: ignore[arg-type]
     [body] = _download(api, f"/enterprises/acme{REPORTS}/enterprise-1-day", day=str(DAY))
     if fmt == "ndjson":
@@ -138,8 +159,9 @@ def test_entity_report_downloads_in_each_format(fmt: str, api: httpx.Client,
 
 
 @pytest.mark.parametrize("fmt", ["ndjson", "array", "object"])
-def test_users_report_downloads_in_each_format(fmt: str, api: httpx.Client,
-                                               store: StaticStore) -> None:
+def test_users_report_downloads_in_each_format(
+    fmt: str, api: httpx.Client, store: StaticStore
+) -> None:
     rows = [_user(9, "solo")]
     store.set_report("users-1-day", "enterprises/acme", DAY, rows, fmt=fmt)  # type: ignore[arg-type]
     [body] = _download(api, f"/enterprises/acme{REPORTS}/users-1-day", day=str(DAY))
@@ -149,8 +171,9 @@ def test_users_report_downloads_in_each_format(fmt: str, api: httpx.Client,
 
 def test_object_format_refuses_several_user_rows(store: StaticStore) -> None:
     with pytest.raises(ValueError, match="exactly one"):
-        store.set_report("users-1-day", "orgs/octo", DAY, [_user(1, "a"), _user(2, "b")],
-                         fmt="object")
+        store.set_report(
+            "users-1-day", "orgs/octo", DAY, [_user(1, "a"), _user(2, "b")], fmt="object"
+        )
 
 
 def test_user_reports_need_an_owner_path(store: StaticStore) -> None:
@@ -159,8 +182,9 @@ def test_user_reports_need_an_owner_path(store: StaticStore) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["ndjson", "array"])
-def test_report_parts_concatenate_to_the_whole_file(fmt: str, api: httpx.Client,
-                                                    store: StaticStore) -> None:
+def test_report_parts_concatenate_to_the_whole_file(
+    fmt: str, api: httpx.Client, store: StaticStore
+) -> None:
     rows = [_user(i, f"user{i}", i) for i in range(10)]
     store.set_report("users-1-day", "orgs/octo", DAY, rows, fmt=fmt, parts=3)  # type: ignore[arg-type]
     parts = _download(api, f"/orgs/octo{REPORTS}/users-1-day", day=str(DAY))
@@ -214,8 +238,9 @@ def test_bad_day_answers_422(query: dict[str, str], api: httpx.Client) -> None:
 
 
 def test_expired_or_tampered_links_answer_403(gh: FakeGitHub, api: httpx.Client) -> None:
-    [link] = api.get(f"/orgs/octo{REPORTS}/users-1-day",
-                     params={"day": str(DAY)}).json()["download_links"]
+    [link] = api.get(f"/orgs/octo{REPORTS}/users-1-day", params={"day": str(DAY)}).json()[
+        "download_links"
+    ]
     assert link.startswith(f"{gh.download_url}/reports/")
     assert httpx.get(link.replace("sig=", "sig=0")).status_code == 403
     assert httpx.get(link.replace("&se=", "&se=9")).status_code == 403
@@ -224,22 +249,26 @@ def test_expired_or_tampered_links_answer_403(gh: FakeGitHub, api: httpx.Client)
     expired = httpx.get(link)
     assert expired.status_code == 403
     assert b"AuthenticationFailed" in expired.content
-    [fresh] = api.get(f"/orgs/octo{REPORTS}/users-1-day",
-                      params={"day": str(DAY)}).json()["download_links"]
+    [fresh] = api.get(f"/orgs/octo{REPORTS}/users-1-day", params={"day": str(DAY)}).json()[
+        "download_links"
+    ]
     assert httpx.get(fresh).status_code == 200
 
 
 def test_links_stop_working_after_their_lifetime(store: StaticStore) -> None:
     with FakeGitHub(store, link_ttl=-1) as fake:
-        [link] = httpx.get(f"{fake.api_url}/orgs/octo{REPORTS}/users-1-day",
-                           params={"day": str(DAY)}).json()["download_links"]
+        [link] = httpx.get(
+            f"{fake.api_url}/orgs/octo{REPORTS}/users-1-day", params={"day": str(DAY)}
+        ).json()["download_links"]
         assert httpx.get(link).status_code == 403
 
 
 def test_download_host_refuses_and_records_an_authorization_header(
-        gh: FakeGitHub, api: httpx.Client) -> None:
-    [link] = api.get(f"/orgs/octo{REPORTS}/users-1-day",
-                     params={"day": str(DAY)}).json()["download_links"]
+    gh: FakeGitHub, api: httpx.Client
+) -> None:
+    [link] = api.get(f"/orgs/octo{REPORTS}/users-1-day", params={"day": str(DAY)}).json()[
+        "download_links"
+    ]
     leaked = httpx.get(link, headers={"Authorization": f"Bearer {TOKEN}"})
     assert leaked.status_code == 400
     assert leaked.json()["message"] == "Authorization header not allowed on signed URLs"
@@ -251,13 +280,15 @@ def test_download_host_refuses_and_records_an_authorization_header(
 
 # --- legacy metrics -----------------------------------------------------------------------
 
+
 def _legacy_days(n: int) -> list[dict[str, Any]]:
-    return [{"date": str(DAY - timedelta(days=k)), "total_active_users": k}
-            for k in range(n - 1, -1, -1)]
+    return [
+        {"date": str(DAY - timedelta(days=k)), "total_active_users": k}
+        for k in range(n - 1, -1, -1)
+    ]
 
 
-def test_legacy_link_headers_lead_through_every_page(api: httpx.Client,
-                                                     store: StaticStore) -> None:
+def test_legacy_link_headers_lead_through_every_page(api: httpx.Client, store: StaticStore) -> None:
     store.set_legacy("orgs/octo/team/web", _legacy_days(40))
     url: str | None = "/orgs/octo/team/web/copilot/metrics?per_page=7&since=2026-01-01T00:00:00Z"
     seen: list[dict[str, Any]] = []
@@ -279,8 +310,10 @@ def test_legacy_link_headers_lead_through_every_page(api: httpx.Client,
 
 def test_legacy_filters_on_since_and_until(api: httpx.Client, store: StaticStore) -> None:
     store.set_legacy("enterprises/acme", _legacy_days(10))
-    answer = api.get("/enterprises/acme/copilot/metrics",
-                     params={"since": "2026-03-05T00:00:00Z", "until": "2026-03-07"})
+    answer = api.get(
+        "/enterprises/acme/copilot/metrics",
+        params={"since": "2026-03-05T00:00:00Z", "until": "2026-03-07"},
+    )
     assert [d["date"] for d in answer.json()] == ["2026-03-05", "2026-03-06", "2026-03-07"]
     assert "link" not in answer.headers
 
@@ -301,6 +334,7 @@ def test_legacy_status_and_limits(api: httpx.Client, store: StaticStore) -> None
 
 
 # --- seats --------------------------------------------------------------------------------
+
 
 def test_seats_paginate_and_billing_answers(api: httpx.Client, store: StaticStore) -> None:
     seats = [{"assignee": {"login": f"u{i}", "id": i, "type": "User"}} for i in range(120)]
@@ -323,10 +357,11 @@ def test_seats_paginate_and_billing_answers(api: httpx.Client, store: StaticStor
 
 # --- faults -------------------------------------------------------------------------------
 
-def test_status_fault_applies_the_given_number_of_times(gh: FakeGitHub,
-                                                        api: httpx.Client) -> None:
-    gh.add_fault(Fault(path_regex=r"/orgs/octo/.*", status=502, times=2,
-                       headers={"Retry-After": "1"}))
+
+def test_status_fault_applies_the_given_number_of_times(gh: FakeGitHub, api: httpx.Client) -> None:
+    gh.add_fault(
+        Fault(path_regex=r"/orgs/octo/.*", status=502, times=2, headers={"Retry-After": "1"})
+    )
     path = f"/orgs/octo{REPORTS}/organization-1-day?day={DAY}"
     first, second, third = (api.get(path) for _ in range(3))
     assert (first.status_code, second.status_code, third.status_code) == (502, 502, 200)
@@ -335,9 +370,15 @@ def test_status_fault_applies_the_given_number_of_times(gh: FakeGitHub,
 
 
 def test_rate_limit_fault_overrides_the_headers(gh: FakeGitHub, api: httpx.Client) -> None:
-    gh.add_fault(Fault(path_regex="billing", status=403, times=1,
-                       headers={"x-ratelimit-remaining": "0"},
-                       body=b'{"message":"API rate limit exceeded"}'))
+    gh.add_fault(
+        Fault(
+            path_regex="billing",
+            status=403,
+            times=1,
+            headers={"x-ratelimit-remaining": "0"},
+            body=b'{"message":"API rate limit exceeded"}',
+        )
+    )
     answer = api.get("/orgs/octo/copilot/billing")
     assert (answer.status_code, answer.headers["x-ratelimit-remaining"]) == (403, "0")
     assert answer.json()["message"] == "API rate limit exceeded"
@@ -348,13 +389,16 @@ def test_reset_fault_drops_the_connection(gh: FakeGitHub, api: httpx.Client) -> 
     with pytest.raises(httpx.TransportError):
         api.get(f"/orgs/octo{REPORTS}/organization-1-day", params={"day": str(DAY)})
     assert gh.requests[-1].status == 0
-    assert api.get(f"/orgs/octo{REPORTS}/organization-1-day",
-                   params={"day": str(DAY)}).status_code == 200
+    assert (
+        api.get(f"/orgs/octo{REPORTS}/organization-1-day", params={"day": str(DAY)}).status_code
+        == 200
+    )
 
 
 def test_truncate_fault_cuts_the_download_short(gh: FakeGitHub, api: httpx.Client) -> None:
-    [link] = api.get(f"/orgs/octo{REPORTS}/users-1-day",
-                     params={"day": str(DAY)}).json()["download_links"]
+    [link] = api.get(f"/orgs/octo{REPORTS}/users-1-day", params={"day": str(DAY)}).json()[
+        "download_links"
+    ]
     gh.add_fault(Fault(path_regex=r"^/reports/", host="download", action="truncate", times=1))
     with pytest.raises(httpx.RemoteProtocolError):
         httpx.get(link)
@@ -364,8 +408,11 @@ def test_truncate_fault_cuts_the_download_short(gh: FakeGitHub, api: httpx.Clien
 def test_slow_fault_trips_a_read_timeout(gh: FakeGitHub, api: httpx.Client) -> None:
     gh.add_fault(Fault(path_regex="users-1-day", action="slow", delay=0.3, times=1))
     with pytest.raises(httpx.ReadTimeout):
-        api.get(f"/orgs/octo{REPORTS}/users-1-day", params={"day": str(DAY)},
-                timeout=httpx.Timeout(5, read=0.1))
+        api.get(
+            f"/orgs/octo{REPORTS}/users-1-day",
+            params={"day": str(DAY)},
+            timeout=httpx.Timeout(5, read=0.1),
+        )
     gh.add_fault(Fault(path_regex="users-1-day", action="slow", delay=0.01, times=1))
     slow = api.get(f"/orgs/octo{REPORTS}/users-1-day", params={"day": str(DAY)})
     assert len(slow.json()["download_links"]) == 1
@@ -388,31 +435,48 @@ def test_fault_delay_is_slept_before_answering(gh: FakeGitHub, api: httpx.Client
 
 # --- GitHub App ---------------------------------------------------------------------------
 
+
 def test_github_app_jwt_buys_an_installation_token(store: StaticStore) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     now = int(time.time())
-    app_jwt = jwt.encode({"iat": now - 60, "exp": now + 540, "iss": "4242"}, key,
-                         algorithm="RS256")
+    app_jwt = jwt.encode({"iat": now - 60, "exp": now + 540, "iss": "4242"}, key, algorithm="RS256")
     # GitHub also takes the app id as a number (PyJWT only encodes string issuers).
     numeric_iss = jwt.api_jws.encode(
-        json.dumps({"iat": now - 60, "exp": now + 540, "iss": 4242}).encode(), key,
-        algorithm="RS256")
-    long_jwt = jwt.encode({"iat": now - 60, "exp": now + 3600, "iss": "4242"}, key,
-                          algorithm="RS256")
-    other_app = jwt.encode({"iat": now - 60, "exp": now + 540, "iss": "7"}, key,
-                           algorithm="RS256")
+        json.dumps({"iat": now - 60, "exp": now + 540, "iss": 4242}).encode(),
+        key,
+        algorithm="RS256",
+    )
+    long_jwt = jwt.encode(
+        {"iat": now - 60, "exp": now + 3600, "iss": "4242"}, key, algorithm="RS256"
+    )
+    other_app = jwt.encode({"iat": now - 60, "exp": now + 540, "iss": "7"}, key, algorithm="RS256")
     with FakeGitHub(store, token=TOKEN, app_public_key_pem=public, app_id=4242) as fake:
-        app = httpx.Client(base_url=fake.api_url,
-                           headers={"Authorization": f"Bearer {app_jwt}"})
-        assert httpx.get(f"{fake.api_url}/orgs/octo/installation",
-                         headers={"Authorization": f"Bearer {long_jwt}"}).status_code == 401
+        app = httpx.Client(base_url=fake.api_url, headers={"Authorization": f"Bearer {app_jwt}"})
+        assert (
+            httpx.get(
+                f"{fake.api_url}/orgs/octo/installation",
+                headers={"Authorization": f"Bearer {long_jwt}"},
+            ).status_code
+            == 401
+        )
         for bad in (TOKEN, other_app):
-            assert httpx.get(f"{fake.api_url}/orgs/octo/installation",
-                             headers={"Authorization": f"Bearer {bad}"}).status_code == 401
-        assert httpx.get(f"{fake.api_url}/orgs/octo/installation",
-                         headers={"Authorization": f"Bearer {numeric_iss}"}).status_code == 200
+            assert (
+                httpx.get(
+                    f"{fake.api_url}/orgs/octo/installation",
+                    headers={"Authorization": f"Bearer {bad}"},
+                ).status_code
+                == 401
+            )
+        assert (
+            httpx.get(
+                f"{fake.api_url}/orgs/octo/installation",
+                headers={"Authorization": f"Bearer {numeric_iss}"},
+            ).status_code
+            == 200
+        )
         installation = app.get("/orgs/octo/installation").json()
         assert installation["account"]["login"] == "octo"
         minted = app.post(f"/app/installations/{installation['id']}/access_tokens")
@@ -422,19 +486,23 @@ def test_github_app_jwt_buys_an_installation_token(store: StaticStore) -> None:
         assert minted.json()["expires_at"].endswith("Z")
         assert fake.installation_tokens == [token]
         assert app.get("/orgs/octo/copilot/billing").status_code == 401
-        answer = httpx.get(f"{fake.api_url}/orgs/octo{REPORTS}/organization-1-day",
-                           params={"day": str(DAY)},
-                           headers={"Authorization": f"Bearer {token}"})
+        answer = httpx.get(
+            f"{fake.api_url}/orgs/octo{REPORTS}/organization-1-day",
+            params={"day": str(DAY)},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert answer.status_code == 200
         assert app.post("/app/installations/1/access_tokens").status_code == 404
 
 
 # --- simulated data -----------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def sim() -> SimulatedStore:
-    return SimulatedStore(seed=7, orgs=2, teams_per_org=3, enterprise_teams=2, users=90,
-                          today=TODAY)
+    return SimulatedStore(
+        seed=7, orgs=2, teams_per_org=3, enterprise_teams=2, users=90, today=TODAY
+    )
 
 
 def _read(sim: SimulatedStore, kind: str, owner: str, day: date | None = DAY) -> bytes:
@@ -445,9 +513,15 @@ def _read(sim: SimulatedStore, kind: str, owner: str, day: date | None = DAY) ->
 
 def test_simulated_names(sim: SimulatedStore) -> None:
     owners = sim.owners()
-    assert {"enterprises/acme", "orgs/acme-web", "orgs/acme-data",
-            "orgs/acme-web/team/frontend", "orgs/acme-data/team/sre",
-            "enterprises/acme/team/platform-eng", "enterprises/acme/team/data-science"} <= owners
+    assert {
+        "enterprises/acme",
+        "orgs/acme-web",
+        "orgs/acme-data",
+        "orgs/acme-web/team/frontend",
+        "orgs/acme-data/team/sre",
+        "enterprises/acme/team/platform-eng",
+        "enterprises/acme/team/data-science",
+    } <= owners
     big = SimulatedStore(orgs=6, teams_per_org=10, enterprise_teams=5, users=30, today=TODAY)
     assert "orgs/acme-org-6" in big.owners()
     assert "orgs/acme-infra/team/team-10" in big.owners()
@@ -455,16 +529,21 @@ def test_simulated_names(sim: SimulatedStore) -> None:
 
 
 def test_simulation_is_deterministic_per_seed(sim: SimulatedStore) -> None:
-    twin = SimulatedStore(seed=7, orgs=2, teams_per_org=3, enterprise_teams=2, users=90,
-                          today=TODAY)
-    other = SimulatedStore(seed=8, orgs=2, teams_per_org=3, enterprise_teams=2, users=90,
-                           today=TODAY)
-    for kind, owner in (("users-1-day", "enterprises/acme"),
-                        ("enterprise-1-day", "enterprises/acme"),
-                        ("user-teams-1-day", "orgs/acme-web")):
+    twin = SimulatedStore(
+        seed=7, orgs=2, teams_per_org=3, enterprise_teams=2, users=90, today=TODAY
+    )
+    other = SimulatedStore(
+        seed=8, orgs=2, teams_per_org=3, enterprise_teams=2, users=90, today=TODAY
+    )
+    for kind, owner in (
+        ("users-1-day", "enterprises/acme"),
+        ("enterprise-1-day", "enterprises/acme"),
+        ("user-teams-1-day", "orgs/acme-web"),
+    ):
         assert _read(sim, kind, owner) == _read(twin, kind, owner)
-    assert _read(sim, "users-1-day", "enterprises/acme") != \
-        _read(other, "users-1-day", "enterprises/acme")
+    assert _read(sim, "users-1-day", "enterprises/acme") != _read(
+        other, "users-1-day", "enterprises/acme"
+    )
     assert sim.seats("orgs/acme-web") == twin.seats("orgs/acme-web")
     assert sim.legacy_days("orgs/acme-web") == twin.legacy_days("orgs/acme-web")
 
@@ -484,8 +563,12 @@ def test_simulated_user_breakdowns_add_up(sim: SimulatedStore) -> None:
         for name in ("totals_by_language_feature", "totals_by_language_model"):
             assert _sum_entries(row[name], COUNTERS_6) == totals[1:]
             assert all("user_initiated_interaction_count" not in e for e in row[name])
-        entries = [row, *row["totals_by_ide"], *row["totals_by_feature"],
-                   *row["totals_by_language_feature"]]
+        entries = [
+            row,
+            *row["totals_by_ide"],
+            *row["totals_by_feature"],
+            *row["totals_by_language_feature"],
+        ]
         for e in entries:
             assert e["code_acceptance_activity_count"] <= e["code_generation_activity_count"]
             assert e["loc_added_sum"] <= e["loc_suggested_to_add_sum"]
@@ -495,8 +578,10 @@ def test_simulated_user_breakdowns_add_up(sim: SimulatedStore) -> None:
 
 
 def test_simulated_entity_totals_are_the_sum_of_users(sim: SimulatedStore) -> None:
-    for kind, owner in (("organization-1-day", "orgs/acme-data"),
-                        ("enterprise-1-day", "enterprises/acme")):
+    for kind, owner in (
+        ("organization-1-day", "orgs/acme-data"),
+        ("enterprise-1-day", "enterprises/acme"),
+    ):
         [wrapper] = _ndjson(_read(sim, kind, owner))
         [record] = wrapper["day_totals"]
         rows = _ndjson(_read(sim, "users-1-day", owner))
@@ -511,11 +596,13 @@ def test_simulated_entity_totals_are_the_sum_of_users(sim: SimulatedStore) -> No
                 by_ide[entry["ide"]] = by_ide.get(entry["ide"], 0) + entry["loc_added_sum"]
         assert {e["ide"]: e["loc_added_sum"] for e in record["totals_by_ide"]} == by_ide
         assert record.get("daily_active_cli_users", 0) == sum(r["used_cli"] for r in rows)
-        assert record["daily_active_copilot_code_review_users"] == \
-            sum(r["used_copilot_code_review_active"] for r in rows)
+        assert record["daily_active_copilot_code_review_users"] == sum(
+            r["used_copilot_code_review_active"] for r in rows
+        )
         prs = record["pull_requests"]
         assert prs["total_copilot_suggestions"] == sum(
-            t["total_copilot_suggestions"] for t in prs["copilot_suggestions_by_comment_type"])
+            t["total_copilot_suggestions"] for t in prs["copilot_suggestions_by_comment_type"]
+        )
 
 
 def test_simulated_team_rows_skip_small_teams(sim: SimulatedStore) -> None:
@@ -523,8 +610,7 @@ def test_simulated_team_rows_skip_small_teams(sim: SimulatedStore) -> None:
     sizes: dict[str, int] = {}
     for row in rows:
         sizes[row["slug"]] = sizes.get(row["slug"], 0) + 1
-        assert set(row) == {"user_id", "user_login", "day", "organization_id", "team_id",
-                            "slug"}
+        assert set(row) == {"user_id", "user_login", "day", "organization_id", "team_id", "slug"}
     assert sizes and min(sizes.values()) >= 5
     ent_rows = _ndjson(_read(sim, "user-teams-1-day", "enterprises/acme"))
     assert {r["slug"] for r in ent_rows} <= {"platform-eng", "data-science"}
@@ -542,18 +628,24 @@ def test_simulated_days_end_at_the_lag(sim: SimulatedStore) -> None:
 
 def test_simulated_store_served_over_http(sim: SimulatedStore) -> None:
     with FakeGitHub(sim, token=None) as fake, httpx.Client(base_url=fake.api_url) as api:
-        users = b"".join(_download(api, f"/enterprises/acme{REPORTS}/users-1-day",
-                                   day=str(DAY)))
+        users = b"".join(_download(api, f"/enterprises/acme{REPORTS}/users-1-day", day=str(DAY)))
         assert users == _read(sim, "users-1-day", "enterprises/acme")
-        assert api.get(f"/orgs/acme-web{REPORTS}/organization-1-day",
-                       params={"day": str(TODAY)}).status_code == 204
+        assert (
+            api.get(
+                f"/orgs/acme-web{REPORTS}/organization-1-day", params={"day": str(TODAY)}
+            ).status_code
+            == 204
+        )
         legacy = api.get("/orgs/acme-web/copilot/metrics", params={"per_page": 100}).json()
         assert len(legacy) == 28
         assert legacy[-1]["date"] == str(DAY)
         day = legacy[-1]
         completions = day["copilot_ide_code_completions"]
-        assert completions["total_engaged_users"] <= day["total_engaged_users"] \
+        assert (
+            completions["total_engaged_users"]
+            <= day["total_engaged_users"]
             <= day["total_active_users"]
+        )
         seats = api.get("/orgs/acme-web/copilot/billing/seats").json()
         billing = api.get("/orgs/acme-web/copilot/billing").json()
         assert seats["total_seats"] == billing["seat_breakdown"]["total"]

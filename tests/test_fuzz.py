@@ -9,36 +9,51 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from exporter import aggregate, metrics
 from exporter.parse import ReportParseError, parse_bytes
 from exporter.reports import user_key
 
-scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(
-    max_size=8)
+scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=8)
+)
 json_values = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(
-        st.text(max_size=6), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
     max_leaves=20,
 )
 # Field names the parsers look for, so the fuzzing reaches past the first lookup.
-FIELDS = sorted({c.field for c in metrics.COUNTERS} | {b.array for b in metrics.BREAKDOWNS}
-                | {k for b in metrics.BREAKDOWNS for k, _ in b.keys}
-                | {f for f, _, _ in metrics.USER_COUNTS} | {f for f, _, _ in metrics.USER_FLAGS}
-                | {"pull_requests", "totals_by_cli", "day", "user_id", "user_login", "slug",
-                   "day_totals", "copilot_suggestions_by_comment_type", "comment_type",
-                   "token_usage", "ai_credits_used", "median_minutes_to_merge"})
-records = st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=5), json_values,
-                          max_size=12)
+FIELDS = sorted(
+    {c.field for c in metrics.COUNTERS}
+    | {b.array for b in metrics.BREAKDOWNS}
+    | {k for b in metrics.BREAKDOWNS for k, _ in b.keys}
+    | {f for f, _, _ in metrics.USER_COUNTS}
+    | {f for f, _, _ in metrics.USER_FLAGS}
+    | {
+        "pull_requests",
+        "totals_by_cli",
+        "day",
+        "user_id",
+        "user_login",
+        "slug",
+        "day_totals",
+        "copilot_suggestions_by_comment_type",
+        "comment_type",
+        "token_usage",
+        "ai_credits_used",
+        "median_minutes_to_merge",
+    }
+)
+records = st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=5), json_values, max_size=12)
 nested_records = st.dictionaries(
-    st.sampled_from(FIELDS),
-    json_values | st.lists(records, max_size=3) | records, max_size=12)
+    st.sampled_from(FIELDS), json_values | st.lists(records, max_size=3) | records, max_size=12
+)
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=200) | json_values.map(lambda v: json.dumps(v).encode()))
 def test_report_parser_returns_records_or_its_own_error(body: bytes) -> None:
     try:
@@ -48,7 +63,6 @@ def test_report_parser_returns_records_or_its_own_error(body: bytes) -> None:
     assert all(isinstance(row, dict) for row in rows)
 
 
-@settings(max_examples=400, deadline=None)
 @given(nested_records)
 def test_entity_and_user_records_of_any_shape_give_values(record: dict[str, Any]) -> None:
     values = aggregate.entity_values(record)

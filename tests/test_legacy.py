@@ -27,8 +27,7 @@ SCOPES: list[dict[str, Any]] = [
     {"org": "octo"},
     {"org": "octo", "team": "web"},
 ]
-OWNERS = ("enterprises/acme", "enterprises/acme/team/platform", "orgs/octo",
-          "orgs/octo/team/web")
+OWNERS = ("enterprises/acme", "enterprises/acme/team/platform", "orgs/octo", "orgs/octo/team/web")
 ORG = "/orgs/{org}/copilot/metrics"
 
 
@@ -42,36 +41,62 @@ def legacy_scopes(*scopes: dict[str, Any]) -> list[dict[str, Any]]:
 
 # --- the mapping, without HTTP ----------------------------------------------------------
 
+
 def test_the_table_fills_exactly_the_legacy_metrics_of_the_contract() -> None:
     declared = {spec.name: spec.labels for spec in m.LEGACY_SPECS}
-    assert legacy.table_metrics() == {name: labels for name, labels in declared.items()
-                                      if name != legacy.MODEL_INFO}
+    assert legacy.table_metrics() == {
+        name: labels for name, labels in declared.items() if name != legacy.MODEL_INFO
+    }
 
 
 def test_engaged_users_are_never_added_up_but_activity_is() -> None:
     model = {"name": "default", "is_custom_model": False, "custom_model_training_date": None}
-    editor: dict[str, Any] = {"name": "vscode", "total_engaged_users": 5, "models": [
-        {**model, "total_engaged_users": 5, "languages": [
-            {"name": "go", "total_engaged_users": 5, "total_code_suggestions": 10}]}]}
-    day = {"date": "2026-01-01", "copilot_ide_code_completions": {
-        "editors": [editor, {**editor, "total_engaged_users": 3}]}}
+    editor: dict[str, Any] = {
+        "name": "vscode",
+        "total_engaged_users": 5,
+        "models": [
+            {
+                **model,
+                "total_engaged_users": 5,
+                "languages": [
+                    {"name": "go", "total_engaged_users": 5, "total_code_suggestions": 10}
+                ],
+            }
+        ],
+    }
+    day = {
+        "date": "2026-01-01",
+        "copilot_ide_code_completions": {"editors": [editor, {**editor, "total_engaged_users": 3}]},
+    }
     values = legacy.day_values(day)
     assert values[m.PREFIX + "ide_code_completions_engaged_users_by_editor"] == {("vscode",): 5}
-    assert values[m.PREFIX + "ide_code_completions_engaged_users_by_editor_model_language"] == \
-        {("vscode", "default", "go"): 5}
+    assert values[m.PREFIX + "ide_code_completions_engaged_users_by_editor_model_language"] == {
+        ("vscode", "default", "go"): 5
+    }
     assert values[m.PREFIX + "ide_code_suggestions"] == {("vscode", "default", "go"): 20}
     # totals are the API's own, not sums of their breakdowns
     assert m.PREFIX + "ide_code_completions_engaged_users" not in values
 
 
 def test_odd_values_are_skipped_not_fatal() -> None:
-    day = {"date": "2026-01-01", "total_active_users": True, "total_engaged_users": "7",
-           "copilot_ide_chat": {"total_engaged_users": 2, "editors": {"name": "vscode"}},
-           "copilot_dotcom_chat": {"models": [
-               {"total_chats": 4},  # no name: no series
-               {"name": "  custom-x ", "is_custom_model": True,
-                "custom_model_training_date": "2025-05-01", "total_chats": 3.5},
-               "not an object"]}}
+    day = {
+        "date": "2026-01-01",
+        "total_active_users": True,
+        "total_engaged_users": "7",
+        "copilot_ide_chat": {"total_engaged_users": 2, "editors": {"name": "vscode"}},
+        "copilot_dotcom_chat": {
+            "models": [
+                {"total_chats": 4},  # no name: no series
+                {
+                    "name": "  custom-x ",
+                    "is_custom_model": True,
+                    "custom_model_training_date": "2025-05-01",
+                    "total_chats": 3.5,
+                },
+                "not an object",
+            ]
+        },
+    }
     values = legacy.day_values(day)
     assert values == {
         m.PREFIX + "ide_chat_engaged_users": {(): 2},
@@ -82,8 +107,10 @@ def test_odd_values_are_skipped_not_fatal() -> None:
 
 # --- through the fake GitHub ------------------------------------------------------------
 
+
 def test_golden_metrics_for_the_documented_example_in_every_scope_type(
-        store: StaticStore, make_exporter: ExporterFactory, update_golden: bool) -> None:
+    store: StaticStore, make_exporter: ExporterFactory, update_golden: bool
+) -> None:
     day = yesterday()
     for owner in OWNERS:
         store.set_legacy(owner, [seed_day(day)])
@@ -95,16 +122,19 @@ def test_golden_metrics_for_the_documented_example_in_every_scope_type(
     assert normalise(body) == GOLDEN.read_text(), "run pytest --update-golden after review"
     for scope in ("acme", "acme/platform", "octo", "octo/web"):
         assert value(body, "github_copilot_up", scope=scope) == 1
-        assert value(body, "github_copilot_report_day_timestamp_seconds", scope=scope) == \
-            midnight(day)
+        assert value(body, "github_copilot_report_day_timestamp_seconds", scope=scope) == midnight(
+            day
+        )
     for template in legacy.ENDPOINTS.values():
-        assert value(body, "github_copilot_api_requests_total", endpoint=template,
-                     code="200") == 1
+        assert value(body, "github_copilot_api_requests_total", endpoint=template, code="200") == 1
 
 
 def test_every_page_is_read_and_the_newest_day_exported(
-        store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    store: StaticStore,
+    github: FakeGitHub,
+    make_exporter: ExporterFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(legacy, "PER_PAGE", 20)
     newest = yesterday()
     store.set_legacy("orgs/octo/team/web", seed_days(newest, 30))  # 2 fall before `since`
@@ -113,33 +143,54 @@ def test_every_page_is_read_and_the_newest_day_exported(
     exporter.refresh_now()
     body = scrape(exporter).text
     for scope in ("octo/web", "octo"):
-        assert value(body, "github_copilot_report_day_timestamp_seconds", scope=scope) == \
-            midnight(newest)
+        assert value(body, "github_copilot_report_day_timestamp_seconds", scope=scope) == midnight(
+            newest
+        )
         assert value(body, "github_copilot_active_users", scope=scope) == 0  # the newest day
     asked = [r.query for r in github.requests if r.path == "/orgs/octo/team/web/copilot/metrics"]
     today = newest + timedelta(days=1)
-    first = {"since": f"{today - timedelta(days=28)}T00:00:00Z",
-             "until": f"{today}T00:00:00Z", "per_page": "20"}
+    first = {
+        "since": f"{today - timedelta(days=28)}T00:00:00Z",
+        "until": f"{today}T00:00:00Z",
+        "per_page": "20",
+    }
     assert asked == [first, {**first, "page": "2"}]
 
 
 def test_missing_and_null_sections_give_the_metrics_that_are_there(
-        store: StaticStore, make_exporter: ExporterFactory) -> None:
-    store.set_legacy("orgs/octo", [{
-        "date": yesterday().isoformat(),
-        "total_active_users": 5,
-        "copilot_ide_code_completions": None,
-        "copilot_ide_chat": {"total_engaged_users": 3},  # no editors array
-        "copilot_dotcom_chat": {"total_engaged_users": 2, "models": [
-            {"name": "default", "is_custom_model": False, "custom_model_training_date": None,
-             "total_chats": 7}]},  # a model without total_engaged_users
-    }])  # no copilot_dotcom_pull_requests at all
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
+    store.set_legacy(
+        "orgs/octo",
+        [
+            {
+                "date": yesterday().isoformat(),
+                "total_active_users": 5,
+                "copilot_ide_code_completions": None,
+                "copilot_ide_chat": {"total_engaged_users": 3},  # no editors array
+                "copilot_dotcom_chat": {
+                    "total_engaged_users": 2,
+                    "models": [
+                        {
+                            "name": "default",
+                            "is_custom_model": False,
+                            "custom_model_training_date": None,
+                            "total_chats": 7,
+                        }
+                    ],
+                },  # a model without total_engaged_users
+            }
+        ],
+    )  # no copilot_dotcom_pull_requests at all
     exporter = make_exporter(legacy_scopes({"org": "octo"}))
     exporter.refresh_now()
     body = scrape(exporter).text
     status = {spec.name for spec in m.STATUS_SPECS}
-    scoped = {k.split("{", 1)[0]: v for k, v in samples(body).items()
-              if 'scope="octo"' in k and k.split("{", 1)[0] not in status}
+    scoped = {
+        k.split("{", 1)[0]: v
+        for k, v in samples(body).items()
+        if 'scope="octo"' in k and k.split("{", 1)[0] not in status
+    }
     assert value(body, "github_copilot_up", scope="octo") == 1
     assert scoped == {
         "github_copilot_active_users": 5,
@@ -148,12 +199,22 @@ def test_missing_and_null_sections_give_the_metrics_that_are_there(
         "github_copilot_dotcom_chats": 7,
         "github_copilot_model_info": 1,
     }
-    assert value(body, "github_copilot_model_info", scope="octo", model="default",
-                 is_custom_model="false", custom_model_training_date="") == 1
+    assert (
+        value(
+            body,
+            "github_copilot_model_info",
+            scope="octo",
+            model="default",
+            is_custom_model="false",
+            custom_model_training_date="",
+        )
+        == 1
+    )
 
 
 def test_an_empty_answer_keeps_the_scope_up_without_a_report_day(
-        store: StaticStore, make_exporter: ExporterFactory) -> None:
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
     store.set_legacy("orgs/octo/team/tiny", [])  # fewer than five licensed members
     exporter = make_exporter(legacy_scopes({"org": "octo", "team": "tiny"}))
     exporter.refresh_now()
@@ -163,17 +224,37 @@ def test_an_empty_answer_keeps_the_scope_up_without_a_report_day(
     assert "github_copilot_active_users{" not in body
 
 
-@pytest.mark.parametrize(("status", "reason", "words"), [
-    ("policy_disabled", "policy_disabled",
-     ("answered 422", "disabled for organization 'octo'",
-      "enable the Copilot metrics API policy")),
-    ("closed", "endpoint_closed",
-     ("answered 404", "closed the legacy /copilot/metrics API on 2026-04-02",
-      "switch this scope to 'source: reports'")),
-])
+@pytest.mark.parametrize(
+    ("status", "reason", "words"),
+    [
+        (
+            "policy_disabled",
+            "policy_disabled",
+            (
+                "answered 422",
+                "disabled for organization 'octo'",
+                "enable the Copilot metrics API policy",
+            ),
+        ),
+        (
+            "closed",
+            "endpoint_closed",
+            (
+                "answered 404",
+                "closed the legacy /copilot/metrics API on 2026-04-02",
+                "switch this scope to 'source: reports'",
+            ),
+        ),
+    ],
+)
 def test_a_refused_endpoint_sets_the_scope_down_and_names_the_fix(
-        store: StaticStore, make_exporter: ExporterFactory, caplog: pytest.LogCaptureFixture,
-        status: Any, reason: str, words: tuple[str, ...]) -> None:
+    store: StaticStore,
+    make_exporter: ExporterFactory,
+    caplog: pytest.LogCaptureFixture,
+    status: Any,
+    reason: str,
+    words: tuple[str, ...],
+) -> None:
     store.set_legacy_status("orgs/octo", status)
     store.set_legacy("orgs/hub", [seed_day(yesterday())])
     exporter = make_exporter(legacy_scopes({"org": "octo"}, {"org": "hub"}))
@@ -190,7 +271,8 @@ def test_a_refused_endpoint_sets_the_scope_down_and_names_the_fix(
 
 
 def test_other_api_errors_keep_their_own_reason(
-        store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory) -> None:
+    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory
+) -> None:
     store.set_legacy("orgs/octo", [seed_day(yesterday())])
     github.add_fault(Fault(path_regex=r"/orgs/octo/copilot/metrics", status=403))
     exporter = make_exporter(legacy_scopes({"org": "octo"}))
@@ -199,29 +281,42 @@ def test_other_api_errors_keep_their_own_reason(
     assert value(body, "github_copilot_scope_failure", scope="octo", reason="forbidden") == 1
 
 
-@pytest.mark.parametrize("fault", [
-    Fault(path_regex=r"/copilot/metrics", action="invalid_json"),
-    Fault(path_regex=r"/copilot/metrics", status=200, body=b'{"date": "2026-01-01"}'),
-    Fault(path_regex=r"/copilot/metrics", status=200, body=b'[{"date": "2026-01-01"}, 3]'),
-    Fault(path_regex=r"/copilot/metrics", status=200, body=b'[{"total_active_users": 3}]'),
-], ids=["not-json", "object", "array-of-mixed", "no-date"])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(path_regex=r"/copilot/metrics", action="invalid_json"),
+        Fault(path_regex=r"/copilot/metrics", status=200, body=b'{"date": "2026-01-01"}'),
+        Fault(path_regex=r"/copilot/metrics", status=200, body=b'[{"date": "2026-01-01"}, 3]'),
+        Fault(path_regex=r"/copilot/metrics", status=200, body=b'[{"total_active_users": 3}]'),
+    ],
+    ids=["not-json", "object", "array-of-mixed", "no-date"],
+)
 def test_a_body_that_is_not_an_array_of_day_objects_fails_the_scope(
-        store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory,
-        fault: Fault) -> None:
+    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory, fault: Fault
+) -> None:
     store.set_legacy("orgs/octo", [seed_day(yesterday())])
     github.add_fault(fault)
     exporter = make_exporter(legacy_scopes({"org": "octo"}))
     exporter.refresh_now()
     body = scrape(exporter).text
-    assert value(body, "github_copilot_scope_failure", scope="octo",
-                 reason="invalid_response") == 1
-    assert value(body, "github_copilot_api_request_failures_total", endpoint=ORG,
-                 reason="invalid_response") == 1
+    assert value(body, "github_copilot_scope_failure", scope="octo", reason="invalid_response") == 1
+    assert (
+        value(
+            body,
+            "github_copilot_api_request_failures_total",
+            endpoint=ORG,
+            reason="invalid_response",
+        )
+        == 1
+    )
 
 
 def test_a_wildcard_team_is_refused_without_asking_github(
-        store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory,
-        caplog: pytest.LogCaptureFixture) -> None:
+    store: StaticStore,
+    github: FakeGitHub,
+    make_exporter: ExporterFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     store.set_legacy("orgs/octo/team/web", [seed_day(yesterday())])
     exporter = make_exporter(legacy_scopes({"org": "octo", "team": "*"}))
     exporter.refresh_now()
@@ -232,7 +327,8 @@ def test_a_wildcard_team_is_refused_without_asking_github(
 
 
 def test_legacy_and_reports_scopes_work_side_by_side(
-        store: StaticStore, make_exporter: ExporterFactory) -> None:
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
     day = yesterday()
     store.set_legacy("orgs/octo", [seed_day(day - timedelta(days=1)), seed_day(day)])
     store.set_report("organization-1-day", "hub", day, [entity(day, dau=3, gen=9, acc=4)])
@@ -241,10 +337,13 @@ def test_legacy_and_reports_scopes_work_side_by_side(
     body = scrape(exporter).text
     for scope in ("octo", "hub"):
         assert value(body, "github_copilot_up", scope=scope) == 1
-        assert value(body, "github_copilot_report_day_timestamp_seconds", scope=scope) == \
-            midnight(day)
-    assert value(body, "github_copilot_ide_chats", scope="octo", editor="vscode",
-                 model="default") == 45
+        assert value(body, "github_copilot_report_day_timestamp_seconds", scope=scope) == midnight(
+            day
+        )
+    assert (
+        value(body, "github_copilot_ide_chats", scope="octo", editor="vscode", model="default")
+        == 45
+    )
     assert value(body, "github_copilot_code_generations", scope="hub") == 9
     assert value(body, "github_copilot_code_generations", scope="octo") is None
     assert value(body, "github_copilot_active_users", scope="hub") is None
@@ -262,5 +361,9 @@ def test_the_legacy_demo_names_every_team_of_every_owner() -> None:
 
 def test_the_seed_example_is_the_documented_one() -> None:
     assert SEED_EXAMPLE["date"] == "2024-06-24"
-    assert SEED_EXAMPLE["copilot_ide_code_completions"]["editors"][1]["models"][0][
-        "custom_model_training_date"] == "2024-02-01"
+    assert (
+        SEED_EXAMPLE["copilot_ide_code_completions"]["editors"][1]["models"][0][
+            "custom_model_training_date"
+        ]
+        == "2024-02-01"
+    )

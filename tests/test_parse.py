@@ -8,8 +8,7 @@ import pytest
 
 from exporter.parse import ReportParseError, StreamParser, parse_bytes, parse_chunks
 
-ROWS = [{"user_id": i, "day": "2026-11-25", "nested": {"a": [1, 2, {"b": "}{"}]}}
-        for i in range(5)]
+ROWS = [{"user_id": i, "day": "2026-11-25", "nested": {"a": [1, 2, {"b": "}{"}]}} for i in range(5)]
 
 
 def test_ndjson_array_and_pretty_object_give_the_same_records() -> None:
@@ -29,11 +28,13 @@ def test_day_totals_wrappers_are_unwrapped_in_every_shape() -> None:
 
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 64])
 def test_any_chunking_of_the_stream_gives_the_same_records(size: int) -> None:
-    for body in ("".join(json.dumps(r) + "\n" for r in ROWS).encode(),
-                 json.dumps(ROWS, indent=2).encode(),
-                 # two parts of one report, each a whole array, concatenated
-                 (json.dumps(ROWS[:2]) + json.dumps(ROWS[2:])).encode()):
-        chunks = [body[i:i + size] for i in range(0, len(body), size)]
+    for body in (
+        "".join(json.dumps(r) + "\n" for r in ROWS).encode(),
+        json.dumps(ROWS, indent=2).encode(),
+        # two parts of one report, each a whole array, concatenated
+        (json.dumps(ROWS[:2]) + json.dumps(ROWS[2:])).encode(),
+    ):
+        chunks = [body[i : i + size] for i in range(0, len(body), size)]
         assert list(parse_chunks(chunks)) == ROWS
 
 
@@ -43,15 +44,18 @@ def test_crlf_blank_lines_and_missing_final_newline() -> None:
     assert parse_bytes(body.rstrip()) == ROWS
 
 
-@pytest.mark.parametrize("body", [
-    b"<html>502 Bad Gateway</html>",
-    b'{"user_id": 1}\n{"user_id": 2, "day": "2026-',  # half-written NDJSON
-    b'[{"user_id": 1}, {"user_id": 2}',  # truncated array
-    b"[1, 2, 3]",
-    b'"just a string"',
-    b'{"day_totals": [1]}',
-    b"\xff\xfe{}",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html>502 Bad Gateway</html>",
+        b'{"user_id": 1}\n{"user_id": 2, "day": "2026-',  # half-written NDJSON
+        b'[{"user_id": 1}, {"user_id": 2}',  # truncated array
+        b"[1, 2, 3]",
+        b'"just a string"',
+        b'{"day_totals": [1]}',
+        b"\xff\xfe{}",
+    ],
+)
 def test_broken_files_raise_the_parse_error_only(body: bytes) -> None:
     with pytest.raises(ReportParseError):
         parse_bytes(body)

@@ -17,10 +17,17 @@ from tests.fixtures import ESTATE_SCOPES, entity, estate, membership, user
 GOLDEN = Path(__file__).parent / "golden" / "reports.prom"
 _VOLATILE = re.compile(
     r"^(github_copilot_(last_success_timestamp_seconds|last_failure_timestamp_seconds|"
-    r"refresh_duration_seconds|rate_limit_\w+|report_day_timestamp_seconds)\{.*\}) \S+$")
-_LIVE = ("process_", "python_", "github_copilot_api_re", "github_copilot_refreshes",
-         "github_copilot_report_download_bytes",
-         "github_copilot_rate_limit", "github_copilot_exporter_build")
+    r"refresh_duration_seconds|rate_limit_\w+|report_day_timestamp_seconds)\{.*\}) \S+$"
+)
+_LIVE = (
+    "process_",
+    "python_",
+    "github_copilot_api_re",
+    "github_copilot_refreshes",
+    "github_copilot_report_download_bytes",
+    "github_copilot_rate_limit",
+    "github_copilot_exporter_build",
+)
 
 
 def normalise(body: str) -> str:
@@ -34,9 +41,9 @@ def normalise(body: str) -> str:
     return "\n".join(kept) + "\n"
 
 
-def test_golden_metrics_for_every_scope_type(store: StaticStore,
-                                             make_exporter: ExporterFactory,
-                                             update_golden: bool) -> None:
+def test_golden_metrics_for_every_scope_type(
+    store: StaticStore, make_exporter: ExporterFactory, update_golden: bool
+) -> None:
     day = yesterday()
     estate(store, day)
     exporter = make_exporter(ESTATE_SCOPES)
@@ -45,12 +52,15 @@ def test_golden_metrics_for_every_scope_type(store: StaticStore,
     if update_golden:
         GOLDEN.write_text(normalise(body))
     assert normalise(body) == GOLDEN.read_text(), "run pytest --update-golden after review"
-    assert value(body, "github_copilot_report_day_timestamp_seconds", scope="octo/web") == \
-        (day - day.fromtimestamp(0)).total_seconds()
+    assert (
+        value(body, "github_copilot_report_day_timestamp_seconds", scope="octo/web")
+        == (day - day.fromtimestamp(0)).total_seconds()
+    )
 
 
-def test_join_counts_a_member_of_two_teams_in_both(store: StaticStore,
-                                                   make_exporter: ExporterFactory) -> None:
+def test_join_counts_a_member_of_two_teams_in_both(
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
     estate(store, yesterday())
     exporter = make_exporter(ESTATE_SCOPES)
     exporter.refresh_now()
@@ -60,37 +70,65 @@ def test_join_counts_a_member_of_two_teams_in_both(store: StaticStore,
     assert value(body, "github_copilot_code_generations", scope="octo/api") == 17
     assert value(body, "github_copilot_daily_active_users", scope="octo/web") == 2
     assert value(body, "github_copilot_daily_active_users", scope="octo/api") == 2
-    assert value(body, "github_copilot_code_generations_by_editor", scope="octo/web",
-                 editor="jetbrains") == 10
+    assert (
+        value(
+            body, "github_copilot_code_generations_by_editor", scope="octo/web", editor="jetbrains"
+        )
+        == 10
+    )
     assert value(body, "github_copilot_daily_active_chat_users", scope="octo/web") == 1
-    assert value(body, "github_copilot_code_review_users", scope="octo/api", window="daily",
-                 engagement="active") == 1
+    assert (
+        value(
+            body,
+            "github_copilot_code_review_users",
+            scope="octo/api",
+            window="daily",
+            engagement="active",
+        )
+        == 1
+    )
     # a team with members but no active one exports zeros, not nothing
     assert value(body, "github_copilot_code_generations", scope="hub/infra") == 0
     assert value(body, "github_copilot_daily_active_users", scope="hub/infra") == 0
     assert value(body, "github_copilot_up", scope="hub/infra") == 1
     # entity values win over sums of users; users add what entities lack
-    assert value(body, "github_copilot_code_generations", scope="octo",
-                 scope_type="organization") == 120
-    assert value(body, "github_copilot_daily_active_chat_users", scope="octo",
-                 scope_type="organization") == 1
-    assert value(body, "github_copilot_daily_active_cli_users", scope="octo",
-                 scope_type="organization") == 0  # absent field means 0
-    assert value(body, "github_copilot_ai_credits_used", scope="octo",
-                 scope_type="organization") == 17.5
+    assert (
+        value(body, "github_copilot_code_generations", scope="octo", scope_type="organization")
+        == 120
+    )
+    assert (
+        value(
+            body, "github_copilot_daily_active_chat_users", scope="octo", scope_type="organization"
+        )
+        == 1
+    )
+    assert (
+        value(
+            body, "github_copilot_daily_active_cli_users", scope="octo", scope_type="organization"
+        )
+        == 0
+    )  # absent field means 0
+    assert (
+        value(body, "github_copilot_ai_credits_used", scope="octo", scope_type="organization")
+        == 17.5
+    )
 
 
-@pytest.mark.parametrize(("fmt", "parts"), [("ndjson", 1), ("array", 1), ("object", 1),
-                                            ("ndjson", 3), ("array", 2)])
+@pytest.mark.parametrize(
+    ("fmt", "parts"), [("ndjson", 1), ("array", 1), ("object", 1), ("ndjson", 3), ("array", 2)]
+)
 def test_every_file_format_and_split_downloads_give_the_same_metrics(
-        store: StaticStore, make_exporter: ExporterFactory, fmt: str, parts: int) -> None:
+    store: StaticStore, make_exporter: ExporterFactory, fmt: str, parts: int
+) -> None:
     day = yesterday()
     if fmt == "object":  # a user file holds one object only when it has one row
-        store.set_report("organization-1-day", "octo", day, [entity(day, dau=3, gen=9, acc=4)],
-                         fmt="object")
+        store.set_report(
+            "organization-1-day", "octo", day, [entity(day, dau=3, gen=9, acc=4)], fmt="object"
+        )
         store.set_report("users-1-day", "orgs/octo", day, [user(1, day)], fmt="object")
-        store.set_report("user-teams-1-day", "orgs/octo", day,
-                         [membership(1, "web", day, 1)], fmt="object")
+        store.set_report(
+            "user-teams-1-day", "orgs/octo", day, [membership(1, "web", day, 1)], fmt="object"
+        )
         expected_team = 10.0
     else:
         estate(store, day, fmt=fmt, parts=parts)
@@ -100,27 +138,43 @@ def test_every_file_format_and_split_downloads_give_the_same_metrics(
     body = scrape(exporter).text
     assert value(body, "github_copilot_up", scope="octo") == 1
     assert value(body, "github_copilot_code_generations", scope="octo/web") == expected_team
-    assert value(body, "github_copilot_lines_added_by_model_feature", scope="octo",
-                 model="claude-sonnet-4.5", feature="agent_edit") is not None
+    assert (
+        value(
+            body,
+            "github_copilot_lines_added_by_model_feature",
+            scope="octo",
+            model="claude-sonnet-4.5",
+            feature="agent_edit",
+        )
+        is not None
+    )
 
 
-def test_raw_bytes_split_mid_line_are_joined(store: StaticStore,
-                                             make_exporter: ExporterFactory) -> None:
+def test_raw_bytes_split_mid_line_are_joined(
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
     day = yesterday()
     import json
 
     rows = [user(i, day) for i in range(1, 8)]
-    store.set_raw_report("users-1-day", "orgs/octo", day,
-                         b"".join(json.dumps(r).encode() + b"\n" for r in rows), parts=4)
-    store.set_report("user-teams-1-day", "orgs/octo", day,
-                     [membership(i, "web", day, 1) for i in range(1, 8)])
+    store.set_raw_report(
+        "users-1-day",
+        "orgs/octo",
+        day,
+        b"".join(json.dumps(r).encode() + b"\n" for r in rows),
+        parts=4,
+    )
+    store.set_report(
+        "user-teams-1-day", "orgs/octo", day, [membership(i, "web", day, 1) for i in range(1, 8)]
+    )
     exporter = make_exporter([{"org": "octo", "team": "web"}])
     exporter.refresh_now()
     assert value(scrape(exporter).text, "github_copilot_code_generations", scope="octo/web") == 70
 
 
-def test_newest_day_falls_back_to_the_day_before(store: StaticStore, github: FakeGitHub,
-                                                 make_exporter: ExporterFactory) -> None:
+def test_newest_day_falls_back_to_the_day_before(
+    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory
+) -> None:
     before = yesterday() - timedelta(days=1)
     estate(store, before)
     exporter = make_exporter([{"org": "octo"}, {"org": "octo", "team": "web"}])
@@ -129,13 +183,13 @@ def test_newest_day_falls_back_to_the_day_before(store: StaticStore, github: Fak
     midnight = (before - before.fromtimestamp(0)).total_seconds()
     assert value(body, "github_copilot_report_day_timestamp_seconds", scope="octo") == midnight
     assert value(body, "github_copilot_report_day_timestamp_seconds", scope="octo/web") == midnight
-    asked = [r.query.get("day") for r in github.requests
-             if r.path.endswith("/organization-1-day")]
+    asked = [r.query.get("day") for r in github.requests if r.path.endswith("/organization-1-day")]
     assert asked == [yesterday().isoformat(), before.isoformat()]
 
 
 def test_no_report_for_two_days_sets_the_scope_down_with_a_reason(
-        store: StaticStore, make_exporter: ExporterFactory) -> None:
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
     store.add_owner("orgs/octo")
     exporter = make_exporter([{"org": "octo"}])
     exporter.refresh_now()
@@ -145,8 +199,9 @@ def test_no_report_for_two_days_sets_the_scope_down_with_a_reason(
     assert "github_copilot_report_day_timestamp_seconds{" not in body
 
 
-def test_download_links_never_receive_the_token(store: StaticStore, github: FakeGitHub,
-                                                make_exporter: ExporterFactory) -> None:
+def test_download_links_never_receive_the_token(
+    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory
+) -> None:
     estate(store, yesterday(), parts=2)
     make_exporter(ESTATE_SCOPES).refresh_now()
     downloads = [r for r in github.requests if r.host == "download"]
@@ -155,15 +210,19 @@ def test_download_links_never_receive_the_token(store: StaticStore, github: Fake
     assert all("authorization" not in r.headers for r in downloads)
     assert all(r.headers.get("authorization") == f"Bearer {TOKEN}" for r in api)
     assert all(r.headers.get("x-github-api-version") == "2026-03-10" for r in api)
-    assert all(r.headers.get("user-agent", "").startswith("github-copilot-exporter/")
-               for r in api + downloads)
+    assert all(
+        r.headers.get("user-agent", "").startswith("github-copilot-exporter/")
+        for r in api + downloads
+    )
 
 
 def test_an_org_users_reports_are_fetched_once_however_many_teams(
-        store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory) -> None:
+    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory
+) -> None:
     estate(store, yesterday())
-    exporter = make_exporter([{"org": "octo"}, {"org": "octo", "team": "web"},
-                              {"org": "octo", "team": "api"}])
+    exporter = make_exporter(
+        [{"org": "octo"}, {"org": "octo", "team": "web"}, {"org": "octo", "team": "api"}]
+    )
     exporter.refresh_now()
     paths = [r.path for r in github.requests if r.host == "api"]
     assert paths.count("/orgs/octo/copilot/metrics/reports/users-1-day") == 1
@@ -171,8 +230,9 @@ def test_an_org_users_reports_are_fetched_once_however_many_teams(
     assert paths.count("/orgs/octo/copilot/metrics/reports/organization-1-day") == 1
 
 
-def test_a_day_already_in_is_never_downloaded_again(store: StaticStore, github: FakeGitHub,
-                                                    make_exporter: ExporterFactory) -> None:
+def test_a_day_already_in_is_never_downloaded_again(
+    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory
+) -> None:
     estate(store, yesterday())
     exporter = make_exporter(ESTATE_SCOPES)
     exporter.refresh_now()
@@ -182,8 +242,9 @@ def test_a_day_already_in_is_never_downloaded_again(store: StaticStore, github: 
     assert value(scrape(exporter).text, "github_copilot_up", scope="octo/web") == 1
 
 
-def test_wildcard_team_expands_to_every_team_of_the_day(store: StaticStore,
-                                                        make_exporter: ExporterFactory) -> None:
+def test_wildcard_team_expands_to_every_team_of_the_day(
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
     estate(store, yesterday())
     exporter = make_exporter([{"org": "octo", "team": "*"}, {"enterprise": "acme", "team": "*"}])
     exporter.refresh_now()
@@ -196,19 +257,25 @@ def test_wildcard_team_expands_to_every_team_of_the_day(store: StaticStore,
     }
 
 
-def test_unknown_team_slug_is_reported_not_invented(store: StaticStore,
-                                                    make_exporter: ExporterFactory) -> None:
+def test_unknown_team_slug_is_reported_not_invented(
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
     estate(store, yesterday())
     exporter = make_exporter([{"org": "octo", "team": "nosuchteam"}, {"org": "octo"}])
     exporter.refresh_now()
     body = scrape(exporter).text
-    assert value(body, "github_copilot_scope_failure", scope="octo/nosuchteam",
-                 reason="team_not_found") == 1
+    assert (
+        value(
+            body, "github_copilot_scope_failure", scope="octo/nosuchteam", reason="team_not_found"
+        )
+        == 1
+    )
     assert value(body, "github_copilot_up", scope="octo") == 1
 
 
 def test_a_failing_scope_keeps_its_last_values_and_the_others_carry_on(
-        store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory) -> None:
+    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory
+) -> None:
     day = yesterday() - timedelta(days=1)
     estate(store, day)
     exporter = make_exporter(ESTATE_SCOPES)
@@ -224,21 +291,30 @@ def test_a_failing_scope_keeps_its_last_values_and_the_others_carry_on(
     assert value(after, "github_copilot_up", scope="hub/infra") == 0
     assert value(after, "github_copilot_scope_failure", scope="hub", reason="server_error") == 1
     assert value(after, "github_copilot_last_success_timestamp_seconds", scope="hub") == success
-    assert value(after, "github_copilot_code_generations", scope="hub",
-                 scope_type="organization") == 60  # last good value still served
+    assert (
+        value(after, "github_copilot_code_generations", scope="hub", scope_type="organization")
+        == 60
+    )  # last good value still served
     assert value(after, "github_copilot_up", scope="octo") == 1
     new_day = value(after, "github_copilot_report_day_timestamp_seconds", scope="octo")
     old_day = value(before, "github_copilot_report_day_timestamp_seconds", scope="octo")
     assert new_day is not None
     assert old_day is not None
     assert new_day == old_day + 86400
-    assert value(after, "github_copilot_api_request_failures_total",
-                 endpoint="/orgs/{org}/copilot/metrics/reports/organization-1-day",
-                 reason="server_error") == 3  # 1 try + max_retries (2)
+    assert (
+        value(
+            after,
+            "github_copilot_api_request_failures_total",
+            endpoint="/orgs/{org}/copilot/metrics/reports/organization-1-day",
+            reason="server_error",
+        )
+        == 3
+    )  # 1 try + max_retries (2)
 
 
-def test_expired_download_links_are_renewed_once(store: StaticStore, github: FakeGitHub,
-                                                 make_exporter: ExporterFactory) -> None:
+def test_expired_download_links_are_renewed_once(
+    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory
+) -> None:
     estate(store, yesterday())
     github.add_fault(Fault(path_regex=r"/reports/.*", host="download", status=403, times=1))
     exporter = make_exporter([{"org": "octo"}])
@@ -247,29 +323,50 @@ def test_expired_download_links_are_renewed_once(store: StaticStore, github: Fak
     assert value(body, "github_copilot_up", scope="octo") == 1
     asked = [r for r in github.requests if r.path.endswith("/organization-1-day")]
     assert len(asked) == 2
-    assert value(body, "github_copilot_api_request_failures_total", endpoint="report_download",
-                 reason="link_expired") == 1
+    assert (
+        value(
+            body,
+            "github_copilot_api_request_failures_total",
+            endpoint="report_download",
+            reason="link_expired",
+        )
+        == 1
+    )
 
 
 def test_half_written_file_fails_the_scope_and_keeps_serving(
-        store: StaticStore, make_exporter: ExporterFactory) -> None:
-    store.set_raw_report("organization-1-day", "octo", yesterday(),
-                         b'{"day_totals": [{"day": "2026-01-01", "daily_active')
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
+    store.set_raw_report(
+        "organization-1-day",
+        "octo",
+        yesterday(),
+        b'{"day_totals": [{"day": "2026-01-01", "daily_active',
+    )
     exporter = make_exporter([{"org": "octo"}])
     exporter.refresh_now()
     body = scrape(exporter).text
-    assert value(body, "github_copilot_scope_failure", scope="octo",
-                 reason="invalid_response") == 1
+    assert value(body, "github_copilot_scope_failure", scope="octo", reason="invalid_response") == 1
 
 
 def test_token_never_appears_in_logs_metrics_or_pages(
-        store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory,
-        caplog: pytest.LogCaptureFixture) -> None:
+    store: StaticStore,
+    github: FakeGitHub,
+    make_exporter: ExporterFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     from exporter.logs import LogfmtFormatter
 
     estate(store, yesterday())
-    github.add_fault(Fault(path_regex=r"/orgs/hub/.*", host="api", status=401, times=None,
-                           body=f'{{"message":"Bad credentials {TOKEN}"}}'.encode()))
+    github.add_fault(
+        Fault(
+            path_regex=r"/orgs/hub/.*",
+            host="api",
+            status=401,
+            times=None,
+            body=f'{{"message":"Bad credentials {TOKEN}"}}'.encode(),
+        )
+    )
     caplog.set_level(logging.DEBUG)
     exporter = make_exporter(ESTATE_SCOPES)
     exporter.refresh_now()
@@ -281,8 +378,9 @@ def test_token_never_appears_in_logs_metrics_or_pages(
         assert "sig=" not in text or "sig=<redacted>" in text
 
 
-def test_openmetrics_gzip_landing_page_and_health(store: StaticStore,
-                                                  make_exporter: ExporterFactory) -> None:
+def test_openmetrics_gzip_landing_page_and_health(
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
     estate(store, yesterday())
     exporter = make_exporter([{"org": "octo"}, {"org": "hub", "team": "infra"}])
     assert scrape(exporter, "/readyz").status_code == 503
@@ -297,8 +395,9 @@ def test_openmetrics_gzip_landing_page_and_health(store: StaticStore,
     assert plain.headers["content-type"].startswith("text/plain; version=0.0.4")
     import httpx
 
-    with httpx.stream("GET", f"http://127.0.0.1:{exporter.port}/metrics",
-                      headers={"Accept-Encoding": "gzip"}) as raw:
+    with httpx.stream(
+        "GET", f"http://127.0.0.1:{exporter.port}/metrics", headers={"Accept-Encoding": "gzip"}
+    ) as raw:
         assert raw.headers["content-encoding"] == "gzip"
         unzipped = gzip.decompress(b"".join(raw.iter_raw())).decode()
     assert unzipped.startswith("# HELP github_copilot_up")
@@ -309,13 +408,20 @@ def test_openmetrics_gzip_landing_page_and_health(store: StaticStore,
     assert "<td>down (seats_not_found)</td>" in scrape(exporter, "/").text
 
 
-def test_team_slugs_match_whatever_case_the_config_uses(store: StaticStore,
-                                                        make_exporter: ExporterFactory) -> None:
+def test_team_slugs_match_whatever_case_the_config_uses(
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
     day = yesterday()
     estate(store, day)
-    store.set_report("user-teams-1-day", "orgs/octo", day, [
-        {**membership(1, "web", day, 11), "slug": None, "team_slug": "web"},
-        membership(2, "web", day, 11)])
+    store.set_report(
+        "user-teams-1-day",
+        "orgs/octo",
+        day,
+        [
+            {**membership(1, "web", day, 11), "slug": None, "team_slug": "web"},
+            membership(2, "web", day, 11),
+        ],
+    )
     exporter = make_exporter([{"org": "octo", "team": "WEB"}])
     exporter.refresh_now()
     body = scrape(exporter).text
@@ -324,14 +430,23 @@ def test_team_slugs_match_whatever_case_the_config_uses(store: StaticStore,
 
 
 def test_a_day_answered_with_no_download_links_counts_as_not_there(
-        store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory) -> None:
+    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory
+) -> None:
     before = yesterday() - timedelta(days=1)
     estate(store, before)
-    github.add_fault(Fault(path_regex=f"organization-1-day.*day={yesterday()}", host="api",
-                           status=200, body=b'{"download_links": [], "report_day": "x"}'))
+    github.add_fault(
+        Fault(
+            path_regex=f"organization-1-day.*day={yesterday()}",
+            host="api",
+            status=200,
+            body=b'{"download_links": [], "report_day": "x"}',
+        )
+    )
     exporter = make_exporter([{"org": "octo"}])
     exporter.refresh_now()
     body = scrape(exporter).text
     assert value(body, "github_copilot_up", scope="octo") == 1
-    assert value(body, "github_copilot_report_day_timestamp_seconds", scope="octo") == \
-        (before - before.fromtimestamp(0)).total_seconds()
+    assert (
+        value(body, "github_copilot_report_day_timestamp_seconds", scope="octo")
+        == (before - before.fromtimestamp(0)).total_seconds()
+    )

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from tests import prom
@@ -21,8 +22,9 @@ UNIT_TESTS = sorted((RULES_DIR / "tests").glob("*.yml"))
 RUNBOOK = ROOT / "docs" / "runbook.md"
 DASHBOARDS_DOC = ROOT / "docs" / "dashboards.md"
 DASHBOARDS_DIR = ROOT / "grafana" / "dashboards"
-RUNBOOK_URL = ("https://github.com/github-copilot-exporter/github-copilot-exporter/blob/main/"
-               "docs/runbook.md#")
+RUNBOOK_URL = (
+    "https://github.com/github-copilot-exporter/github-copilot-exporter/blob/main/docs/runbook.md#"
+)
 SEVERITIES = {"info", "warning", "critical"}
 # Metrics without scope_type/scope labels: alerts on them cannot name a scope.
 UNSCOPED = {
@@ -41,15 +43,23 @@ def rules(path: Path, kind: str) -> list[dict[str, Any]]:
 
 
 def promtool(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([prom.require_promtool(), *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, check=False)
+    return subprocess.run(
+        [prom.require_promtool(), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
+@pytest.mark.integration
 def test_rule_files_pass_promtool_check() -> None:
     result = promtool("check", "rules", str(ALERTS), str(RECORDING))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.integration
 def test_promtool_unit_tests_pass() -> None:
     assert UNIT_TESTS, "deploy/prometheus/tests/*.yml"
     result = promtool("test", "rules", *map(str, UNIT_TESTS))
@@ -70,8 +80,7 @@ def test_every_alert_has_a_case_where_it_fires_and_one_where_it_does_not() -> No
 
 
 def test_every_alert_has_severity_summary_description_runbook_and_dashboard() -> None:
-    uids = {json.loads(p.read_text(encoding="utf-8"))["uid"]
-            for p in DASHBOARDS_DIR.glob("*.json")}
+    uids = {json.loads(p.read_text(encoding="utf-8"))["uid"] for p in DASHBOARDS_DIR.glob("*.json")}
     for rule in rules(ALERTS, "alert"):
         name = rule["alert"]
         assert re.fullmatch(r"Copilot[A-Za-z]+", name), name
@@ -126,7 +135,8 @@ def test_seat_alerts_name_real_last_activity_buckets() -> None:
             for value in re.findall(r'\blast_activity\s*=~?\s*"([^"]*)"', rule["expr"]):
                 found = True
                 assert set(value.split("|")) <= set(ACTIVITY_VALUES), (
-                    f"{path.name}: last_activity {value!r}; buckets {ACTIVITY_VALUES}")
+                    f"{path.name}: last_activity {value!r}; buckets {ACTIVITY_VALUES}"
+                )
     assert found, "CopilotManySeatsIdle reads the idle buckets by name"
 
 

@@ -48,9 +48,9 @@ def wait_http(url: str, timeout: float = 20.0, **kwargs: object) -> httpx.Respon
             time.sleep(0.1)
 
 
-def test_restart_serves_the_saved_snapshot_at_once(store: StaticStore, github: FakeGitHub,
-                                                  make_exporter: ExporterFactory,
-                                                  tmp_path: Path) -> None:
+def test_restart_serves_the_saved_snapshot_at_once(
+    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory, tmp_path: Path
+) -> None:
     state_file = tmp_path / "state.json"
     day = yesterday() - dt.timedelta(days=1)
     estate(store, day)
@@ -65,23 +65,31 @@ def test_restart_serves_the_saved_snapshot_at_once(store: StaticStore, github: F
     second = make_exporter(ESTATE_SCOPES, state_file=str(state_file))
     restored = scrape(second).text  # before any refresh
     assert scrape(second, "/readyz").status_code == 200
-    for name, labels in [("github_copilot_code_generations", {"scope": "octo/web"}),
-                         ("github_copilot_report_day_timestamp_seconds", {"scope": "acme"}),
-                         ("github_copilot_last_success_timestamp_seconds", {"scope": "hub"})]:
+    for name, labels in [
+        ("github_copilot_code_generations", {"scope": "octo/web"}),
+        ("github_copilot_report_day_timestamp_seconds", {"scope": "acme"}),
+        ("github_copilot_last_success_timestamp_seconds", {"scope": "hub"}),
+    ]:
         assert value(restored, name, **labels) == value(before, name, **labels)
     second.refresh_now()  # GitHub is down now: restored values stay, scopes go down
     after = scrape(second).text
     assert value(after, "github_copilot_up", scope="octo") == 0
-    assert value(after, "github_copilot_code_generations", scope="octo/web") == \
-        value(before, "github_copilot_code_generations", scope="octo/web")
+    assert value(after, "github_copilot_code_generations", scope="octo/web") == value(
+        before, "github_copilot_code_generations", scope="octo/web"
+    )
 
 
-@pytest.mark.parametrize("content", [b"{not json", b'{"version": 1, "scopes": [{"type": 1}]}',
-                                     b'{"version": 99}', b"\x00\xff"])
-def test_a_corrupt_state_file_is_reported_and_ignored(store: StaticStore,
-                                                      make_exporter: ExporterFactory,
-                                                      tmp_path: Path, content: bytes,
-                                                      caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize(
+    "content",
+    [b"{not json", b'{"version": 1, "scopes": [{"type": 1}]}', b'{"version": 99}', b"\x00\xff"],
+)
+def test_a_corrupt_state_file_is_reported_and_ignored(
+    store: StaticStore,
+    make_exporter: ExporterFactory,
+    tmp_path: Path,
+    content: bytes,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     state_file = tmp_path / "state.json"
     state_file.write_bytes(content)
     estate(store, yesterday())
@@ -99,13 +107,25 @@ def test_sigterm_stops_the_process_quickly_and_saves_state(tmp_path: Path) -> No
     with FakeGitHub(store, token=TOKEN) as github:
         cfg = tmp_path / "config.yml"
         state_file = tmp_path / "state.json"
-        cfg.write_text(f"github: {{api_url: '{github.api_url}'}}\nscopes: [{{org: octo}}]\n"
-                       f"state_file: {state_file}\n")
+        cfg.write_text(
+            f"github: {{api_url: '{github.api_url}'}}\nscopes: [{{org: octo}}]\n"
+            f"state_file: {state_file}\n"
+        )
         port = free_port()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "exporter", "--config.file", str(cfg),
-             "--web.listen-address", f"127.0.0.1:{port}"],
-            env={**os.environ, "GITHUB_TOKEN": TOKEN}, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "exporter",
+                "--config.file",
+                str(cfg),
+                "--web.listen-address",
+                f"127.0.0.1:{port}",
+            ],
+            env={**os.environ, "GITHUB_TOKEN": TOKEN},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             deadline = time.monotonic() + 20
             while wait_http(f"http://127.0.0.1:{port}/readyz").status_code != 200:
@@ -130,32 +150,47 @@ def _certificate(tmp_path: Path) -> tuple[Path, Path]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
     cert_file, key_file = tmp_path / "tls.crt", tmp_path / "tls.key"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_file, key_file
 
 
-def test_tls_and_basic_auth_protect_metrics(store: StaticStore, github: FakeGitHub,
-                                            tmp_path: Path) -> None:
+def test_tls_and_basic_auth_protect_metrics(
+    store: StaticStore, github: FakeGitHub, tmp_path: Path
+) -> None:
     cert_file, key_file = _certificate(tmp_path)
     hashed = bcrypt.hashpw(b"s3cret", bcrypt.gensalt(rounds=4)).decode()
     web_file = tmp_path / "web.yml"
-    web_file.write_text(f"tls_server_config:\n  cert_file: {cert_file.name}\n"
-                        f"  key_file: {key_file.name}\nbasic_auth_users:\n  prom: '{hashed}'\n")
+    web_file.write_text(
+        f"tls_server_config:\n  cert_file: {cert_file.name}\n"
+        f"  key_file: {key_file.name}\nbasic_auth_users:\n  prom: '{hashed}'\n"
+    )
     estate(store, yesterday())
-    cfg = config_mod.build({"github": {"api_url": github.api_url}, "scopes": [{"org": "octo"}]},
-                           {"GITHUB_TOKEN": TOKEN})
+    cfg = config_mod.build(
+        {"github": {"api_url": github.api_url}, "scopes": [{"org": "octo"}]},
+        {"GITHUB_TOKEN": TOKEN},
+    )
     exporter = Exporter(cfg, listen=("127.0.0.1", 0), web=webconfig.load(web_file))
     exporter.serve()
     try:
@@ -165,10 +200,8 @@ def test_tls_and_basic_auth_protect_metrics(store: StaticStore, github: FakeGitH
         right = httpx.get(f"{base}/metrics", verify=trust, auth=("prom", "s3cret"))
         assert right.status_code == 200
         assert value(right.text, "github_copilot_up", scope="octo") == 1
-        assert httpx.get(f"{base}/metrics", verify=trust, auth=("prom", "wrong")).status_code \
-            == 401
-        assert httpx.get(f"{base}/metrics", verify=trust, auth=("eve", "s3cret")).status_code \
-            == 401
+        assert httpx.get(f"{base}/metrics", verify=trust, auth=("prom", "wrong")).status_code == 401
+        assert httpx.get(f"{base}/metrics", verify=trust, auth=("eve", "s3cret")).status_code == 401
         unauthenticated = httpx.get(f"{base}/", verify=trust)
         assert unauthenticated.status_code == 401
         assert unauthenticated.headers["www-authenticate"].startswith("Basic")
@@ -183,16 +216,31 @@ def test_tls_and_basic_auth_protect_metrics(store: StaticStore, github: FakeGitH
 
 def test_web_config_problems_are_reported_together(tmp_path: Path) -> None:
     web_file = tmp_path / "web.yml"
-    web_file.write_text("tls_server_config: {cert_file: missing.crt}\n"
-                        "basic_auth_users: {prom: plaintext}\nhttp2: true\n")
+    web_file.write_text(
+        "tls_server_config: {cert_file: missing.crt}\n"
+        "basic_auth_users: {prom: plaintext}\nhttp2: true\n"
+    )
     with pytest.raises(ConfigError) as info:
         webconfig.load(web_file)
     text = str(info.value)
     assert "needs both cert_file and key_file" in text
     assert "basic_auth_users.prom: expected a bcrypt hash" in text
     assert "http2: unknown key" in text
-    result = subprocess.run([sys.executable, "-m", "exporter", "--demo", "--web.config.file",
-                             str(web_file), "--web.listen-address", "127.0.0.1:1"],
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "exporter",
+            "--demo",
+            "--web.config.file",
+            str(web_file),
+            "--web.listen-address",
+            "127.0.0.1:1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 2
     assert "invalid web configuration" in result.stderr

@@ -40,9 +40,15 @@ def stamp(ago: timedelta | None) -> str | None:
     return None if ago is None else (NOW - ago).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def seat(uid: int, *, active: timedelta | None = 2 * DAY, created: timedelta | None = 200 * DAY,
-         editor: str | None = "vscode/1.95.0/copilot/1.250.0", team: str | None = None,
-         org: str | None = None) -> Json:
+def seat(
+    uid: int,
+    *,
+    active: timedelta | None = 2 * DAY,
+    created: timedelta | None = 200 * DAY,
+    editor: str | None = "vscode/1.95.0/copilot/1.250.0",
+    team: str | None = None,
+    org: str | None = None,
+) -> Json:
     """A seat object shaped like GitHub's, for user ``uid``."""
     out: Json = {
         "created_at": stamp(created),
@@ -52,8 +58,9 @@ def seat(uid: int, *, active: timedelta | None = 2 * DAY, created: timedelta | N
         "last_activity_editor": editor if active is not None else None,
         "plan_type": "business",
         "assignee": {"login": f"user{uid}", "id": uid, "type": "User", "site_admin": False},
-        "assigning_team": None if team is None else
-        {"id": 1000 + len(team), "slug": team, "name": team.title()},
+        "assigning_team": None
+        if team is None
+        else {"id": 1000 + len(team), "slug": team, "name": team.title()},
     }
     if org is not None:
         out["organization"] = {"login": org, "id": 9000 + len(org)}
@@ -62,24 +69,36 @@ def seat(uid: int, *, active: timedelta | None = 2 * DAY, created: timedelta | N
 
 def billing(total: int = 5, **settings: str) -> Json:
     return {
-        "seat_breakdown": {"total": total, "added_this_cycle": 1, "pending_cancellation": 2,
-                           "pending_invitation": 0, "active_this_cycle": 3,
-                           "inactive_this_cycle": 2},
+        "seat_breakdown": {
+            "total": total,
+            "added_this_cycle": 1,
+            "pending_cancellation": 2,
+            "pending_invitation": 0,
+            "active_this_cycle": 3,
+            "inactive_this_cycle": 2,
+        },
         **settings,
     }
 
 
-FULL_SETTINGS = {"plan_type": "business", "seat_management_setting": "assign_selected",
-                 "ide_chat": "enabled", "platform_chat": "disabled", "cli": "enabled",
-                 "public_code_suggestions": "block"}
+FULL_SETTINGS = {
+    "plan_type": "business",
+    "seat_management_setting": "assign_selected",
+    "ide_chat": "enabled",
+    "platform_chat": "disabled",
+    "cli": "enabled",
+    "public_code_suggestions": "block",
+}
 
 
 def seat_lines(body: str, scope: str) -> list[str]:
     """Sample lines of the seat metrics (and seats_up) of one scope, in exposition order."""
     keep = (*SEAT_METRICS, m.PREFIX + "seats_up")
-    return [line for line in body.splitlines()
-            if not line.startswith("#") and line.split("{", 1)[0] in keep
-            and f'scope="{scope}"' in line]
+    return [
+        line
+        for line in body.splitlines()
+        if not line.startswith("#") and line.split("{", 1)[0] in keep and f'scope="{scope}"' in line
+    ]
 
 
 def seat_requests(github: FakeGitHub) -> list[str]:
@@ -115,35 +134,42 @@ BUCKET_CASES: list[tuple[timedelta | None, timedelta | None, str]] = [
 
 @pytest.mark.parametrize(("active", "created", "bucket"), BUCKET_CASES)
 def test_activity_buckets_are_upper_inclusive_and_never_needs_a_young_seat(
-        active: timedelta | None, created: timedelta | None, bucket: str) -> None:
+    active: timedelta | None, created: timedelta | None, bucket: str
+) -> None:
     parsed = seats.parse_seat(seat(1, active=active, created=created), enterprise=False)
     assert activity_bucket(parsed, NOW) == bucket
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("vscode/1.95.0/copilot/1.250.0", "vscode"),
-    ("JetBrains-IC/2024.2.1/copilot-intellij/1.5.20", "JetBrains-IC"),
-    ("Neovim/0.10.1/copilot.vim/1.41.0", "Neovim"),
-    ("copilot_pr_review", "copilot_pr_review"),  # no version part at all
-    (" vim /9.1", "vim"),
-    ("/1.2.3", "unknown"),
-    ("", "none"),
-    ("   ", "none"),
-    (None, "none"),
-    ({"name": "vscode"}, "none"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("vscode/1.95.0/copilot/1.250.0", "vscode"),
+        ("JetBrains-IC/2024.2.1/copilot-intellij/1.5.20", "JetBrains-IC"),
+        ("Neovim/0.10.1/copilot.vim/1.41.0", "Neovim"),
+        ("copilot_pr_review", "copilot_pr_review"),  # no version part at all
+        (" vim /9.1", "vim"),
+        ("/1.2.3", "unknown"),
+        ("", "none"),
+        ("   ", "none"),
+        (None, "none"),
+        ({"name": "vscode"}, "none"),
+    ],
+)
 def test_editor_is_the_part_before_the_first_slash(raw: object, expected: str) -> None:
     assert editor_name(raw) == expected
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("2026-11-20T12:00:00Z", NOW),
-    ("2026-11-20T14:00:00+02:00", NOW),
-    ("2026-11-20T12:00:00", NOW),  # naive: UTC
-    ("yesterday", None),
-    ("", None),
-    (1700000000, None),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2026-11-20T12:00:00Z", NOW),
+        ("2026-11-20T14:00:00+02:00", NOW),
+        ("2026-11-20T12:00:00", NOW),  # naive: UTC
+        ("yesterday", None),
+        ("", None),
+        (1700000000, None),
+    ],
+)
 def test_timestamps_parse_with_any_offset(raw: object, expected: datetime | None) -> None:
     assert seats.parse_time(raw) == expected
 
@@ -151,106 +177,177 @@ def test_timestamps_parse_with_any_offset(raw: object, expected: datetime | None
 def test_a_merged_seat_keeps_the_newest_activity_and_the_oldest_grant() -> None:
     old = Seat(NOW - 300 * DAY, NOW - 10 * DAY, "jetbrains", "web")
     new = Seat(NOW - 5 * DAY, NOW - 2 * DAY, "vscode", None)
-    assert old.merged(new) == new.merged(old) == Seat(NOW - 300 * DAY, NOW - 2 * DAY,
-                                                      "vscode", None)
+    assert (
+        old.merged(new) == new.merged(old) == Seat(NOW - 300 * DAY, NOW - 2 * DAY, "vscode", None)
+    )
 
 
 # --- through HTTP ---------------------------------------------------------------------------
 
+
 def test_billing_gives_the_total_its_parts_and_the_settings(
-        store: StaticStore, make_exporter: ExporterFactory) -> None:
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
     store.set_billing("octo", billing(5, **FULL_SETTINGS))
     store.set_seats("orgs/octo", [])
-    store.set_billing("hub", {"seat_breakdown": {"total": 2, "active_this_cycle": "n/a"},
-                              "plan_type": " enterprise ", "cli": None})
+    store.set_billing(
+        "hub",
+        {
+            "seat_breakdown": {"total": 2, "active_this_cycle": "n/a"},
+            "plan_type": " enterprise ",
+            "cli": None,
+        },
+    )
     store.set_seats("orgs/hub", [])
     body = refreshed(make_exporter, [{"org": "octo"}, {"org": "hub"}])
     assert value(body, "github_copilot_seats", scope="octo") == 5
-    for metric, expected in [("active_this_cycle", 3), ("inactive_this_cycle", 2),
-                             ("pending_invitation", 0), ("pending_cancellation", 2),
-                             ("added_this_cycle", 1)]:
+    for metric, expected in [
+        ("active_this_cycle", 3),
+        ("inactive_this_cycle", 2),
+        ("pending_invitation", 0),
+        ("pending_cancellation", 2),
+        ("added_this_cycle", 1),
+    ]:
         assert value(body, f"github_copilot_seats_{metric}", scope="octo") == expected, metric
-    assert value(body, "github_copilot_billing_info", scope="octo", plan_type="business",
-                 seat_management_setting="assign_selected", ide_chat="enabled",
-                 platform_chat="disabled", cli="enabled", public_code_suggestions="block") == 1
+    assert (
+        value(
+            body,
+            "github_copilot_billing_info",
+            scope="octo",
+            plan_type="business",
+            seat_management_setting="assign_selected",
+            ide_chat="enabled",
+            platform_chat="disabled",
+            cli="enabled",
+            public_code_suggestions="block",
+        )
+        == 1
+    )
     # missing settings are empty labels, values are trimmed, odd numbers give no sample
-    assert value(body, "github_copilot_billing_info", scope="hub", plan_type="enterprise",
-                 seat_management_setting="", cli="", public_code_suggestions="") == 1
+    assert (
+        value(
+            body,
+            "github_copilot_billing_info",
+            scope="hub",
+            plan_type="enterprise",
+            seat_management_setting="",
+            cli="",
+            public_code_suggestions="",
+        )
+        == 1
+    )
     assert value(body, "github_copilot_seats", scope="hub") == 2
     assert value(body, "github_copilot_seats_active_this_cycle", scope="hub") is None
 
 
-def test_buckets_through_http_count_every_seat_once(store: StaticStore,
-                                                    make_exporter: ExporterFactory) -> None:
+def test_buckets_through_http_count_every_seat_once(
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
     store.set_billing("octo", billing(len(BUCKET_CASES)))
-    store.set_seats("orgs/octo", [seat(i, active=active, created=created)
-                                  for i, (active, created, _) in enumerate(BUCKET_CASES)])
+    store.set_seats(
+        "orgs/octo",
+        [
+            seat(i, active=active, created=created)
+            for i, (active, created, _) in enumerate(BUCKET_CASES)
+        ],
+    )
     body = refreshed(make_exporter, [{"org": "octo"}])
-    got = {bucket: value(body, "github_copilot_seats_by_last_activity", scope="octo",
-                         last_activity=bucket) for bucket in ACTIVITY_VALUES}
-    expected = {bucket: float(sum(1 for *_, b in BUCKET_CASES if b == bucket))
-                for bucket in ACTIVITY_VALUES}
+    got = {
+        bucket: value(
+            body, "github_copilot_seats_by_last_activity", scope="octo", last_activity=bucket
+        )
+        for bucket in ACTIVITY_VALUES
+    }
+    expected = {
+        bucket: float(sum(1 for *_, b in BUCKET_CASES if b == bucket)) for bucket in ACTIVITY_VALUES
+    }
     assert got == expected
     assert sum(expected.values()) == value(body, "github_copilot_seats", scope="octo")
 
 
-def test_every_bucket_is_exported_even_when_empty(store: StaticStore,
-                                                  make_exporter: ExporterFactory) -> None:
+def test_every_bucket_is_exported_even_when_empty(
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
     store.set_billing("octo", billing(0))
     store.set_seats("orgs/octo", [])
     body = refreshed(make_exporter, [{"org": "octo"}])
-    assert [value(body, "github_copilot_seats_by_last_activity", scope="octo",
-                  last_activity=b) for b in ACTIVITY_VALUES] == [0.0] * len(ACTIVITY_VALUES)
+    assert [
+        value(body, "github_copilot_seats_by_last_activity", scope="octo", last_activity=b)
+        for b in ACTIVITY_VALUES
+    ] == [0.0] * len(ACTIVITY_VALUES)
     assert value(body, "github_copilot_seats_assigned_directly", scope="octo") == 0
     assert "github_copilot_seats_by_editor{" not in body
 
 
-def test_editors_teams_and_direct_seats_add_up(store: StaticStore,
-                                               make_exporter: ExporterFactory) -> None:
+def test_editors_teams_and_direct_seats_add_up(
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
     store.set_billing("octo", billing(6))
-    store.set_seats("orgs/octo", [
-        seat(1, team="web"), seat(2, team="web", editor="JetBrains-IU/2024.3/copilot/1.5"),
-        seat(3, team="api", editor="copilot_pr_review"), seat(4),
-        seat(5, active=None, created=3 * DAY), seat(6, editor="/odd"),
-    ])
+    store.set_seats(
+        "orgs/octo",
+        [
+            seat(1, team="web"),
+            seat(2, team="web", editor="JetBrains-IU/2024.3/copilot/1.5"),
+            seat(3, team="api", editor="copilot_pr_review"),
+            seat(4),
+            seat(5, active=None, created=3 * DAY),
+            seat(6, editor="/odd"),
+        ],
+    )
     body = refreshed(make_exporter, [{"org": "octo"}])
-    editors = {k: v for k, v in samples(body).items()
-               if k.startswith("github_copilot_seats_by_editor{")}
+    editors = {
+        k: v for k, v in samples(body).items() if k.startswith("github_copilot_seats_by_editor{")
+    }
     assert editors == {
-        f'github_copilot_seats_by_editor{{editor="{e}",scope="octo",'
-        f'scope_type="organization"}}': n
-        for e, n in [("vscode", 2.0), ("JetBrains-IU", 1.0), ("copilot_pr_review", 1.0),
-                     ("none", 1.0), ("unknown", 1.0)]}
-    teams = {k: v for k, v in samples(body).items()
-             if k.startswith("github_copilot_seats_by_assigning_team{")}
+        f'github_copilot_seats_by_editor{{editor="{e}",scope="octo",scope_type="organization"}}': n
+        for e, n in [
+            ("vscode", 2.0),
+            ("JetBrains-IU", 1.0),
+            ("copilot_pr_review", 1.0),
+            ("none", 1.0),
+            ("unknown", 1.0),
+        ]
+    }
+    teams = {
+        k: v
+        for k, v in samples(body).items()
+        if k.startswith("github_copilot_seats_by_assigning_team{")
+    }
     assert teams == {
         'github_copilot_seats_by_assigning_team{scope="octo",scope_type="organization",'
         'team="web"}': 2.0,
         'github_copilot_seats_by_assigning_team{scope="octo",scope_type="organization",'
-        'team="api"}': 1.0}
+        'team="api"}': 1.0,
+    }
     assert value(body, "github_copilot_seats_assigned_directly", scope="octo") == 3
 
 
 def test_an_enterprise_counts_a_user_with_several_seats_once(
-        store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory) -> None:
-    store.set_seats("enterprises/acme", [
-        # user 1: granted by team web of org a (idle 10 days) and directly by org b (2 h ago)
-        seat(1, active=10 * DAY, team="web", org="a", editor="jetbrains/2024.3/copilot/1"),
-        seat(1, active=timedelta(hours=2), org="b", editor="vscode/1.95.0/copilot/1"),
-        # user 2: never active; one grant is 200 days old, so the user is idle > 90 days
-        seat(2, active=None, created=10 * DAY, team="web", org="b"),
-        seat(2, active=None, created=200 * DAY, team="web", org="b"),
-        # user 3: once, through org b's web team (not org a's)
-        seat(3, active=40 * DAY, team="web", org="b", editor="Xcode/16.1/copilot/1.3"),
-    ])
+    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory
+) -> None:
+    store.set_seats(
+        "enterprises/acme",
+        [
+            # user 1: granted by team web of org a (idle 10 days) and directly by org b (2 h ago)
+            seat(1, active=10 * DAY, team="web", org="a", editor="jetbrains/2024.3/copilot/1"),
+            seat(1, active=timedelta(hours=2), org="b", editor="vscode/1.95.0/copilot/1"),
+            # user 2: never active; one grant is 200 days old, so the user is idle > 90 days
+            seat(2, active=None, created=10 * DAY, team="web", org="b"),
+            seat(2, active=None, created=200 * DAY, team="web", org="b"),
+            # user 3: once, through org b's web team (not org a's)
+            seat(3, active=40 * DAY, team="web", org="b", editor="Xcode/16.1/copilot/1.3"),
+        ],
+    )
     body = refreshed(make_exporter, [{"enterprise": "acme"}])
     assert value(body, "github_copilot_seats", scope="acme", scope_type="enterprise") == 3
-    assert {b: value(body, "github_copilot_seats_by_last_activity", scope="acme",
-                     last_activity=b) for b in ("0-1d", "7-30d", "30-90d", "over_90d")} == \
-        {"0-1d": 1.0, "7-30d": 0.0, "30-90d": 1.0, "over_90d": 1.0}
-    assert {e: value(body, "github_copilot_seats_by_editor", scope="acme", editor=e)
-            for e in ("vscode", "jetbrains", "Xcode", "none")} == \
-        {"vscode": 1.0, "jetbrains": None, "Xcode": 1.0, "none": 1.0}
+    assert {
+        b: value(body, "github_copilot_seats_by_last_activity", scope="acme", last_activity=b)
+        for b in ("0-1d", "7-30d", "30-90d", "over_90d")
+    } == {"0-1d": 1.0, "7-30d": 0.0, "30-90d": 1.0, "over_90d": 1.0}
+    assert {
+        e: value(body, "github_copilot_seats_by_editor", scope="acme", editor=e)
+        for e in ("vscode", "jetbrains", "Xcode", "none")
+    } == {"vscode": 1.0, "jetbrains": None, "Xcode": 1.0, "none": 1.0}
     assert value(body, "github_copilot_seats_by_assigning_team", scope="acme", team="b/web") == 2
     assert value(body, "github_copilot_seats_by_assigning_team", scope="acme", team="a/web") is None
     assert value(body, "github_copilot_seats_assigned_directly", scope="acme") == 1
@@ -260,17 +357,24 @@ def test_an_enterprise_counts_a_user_with_several_seats_once(
     assert value(body, "github_copilot_seats_active_this_cycle", scope="acme") is None
 
 
-def test_pagination_reads_every_page_of_100(store: StaticStore, github: FakeGitHub,
-                                            make_exporter: ExporterFactory) -> None:
-    store.set_seats("enterprises/acme",
-                    [seat(i, active=i * timedelta(hours=1)) for i in range(250)])
+def test_pagination_reads_every_page_of_100(
+    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory
+) -> None:
+    store.set_seats(
+        "enterprises/acme", [seat(i, active=i * timedelta(hours=1)) for i in range(250)]
+    )
     body = refreshed(make_exporter, [{"enterprise": "acme"}])
     asked = [r for r in github.requests if r.path.endswith("/copilot/billing/seats")]
-    assert [(r.query.get("per_page"), r.query.get("page")) for r in asked] == \
-        [("100", None), ("100", "2"), ("100", "3")]
+    assert [(r.query.get("per_page"), r.query.get("page")) for r in asked] == [
+        ("100", None),
+        ("100", "2"),
+        ("100", "3"),
+    ]
     assert value(body, "github_copilot_seats", scope="acme") == 250
-    assert value(body, "github_copilot_seats_by_last_activity", scope="acme",
-                 last_activity="0-1d") == 25  # 0 h to 24 h ago
+    assert (
+        value(body, "github_copilot_seats_by_last_activity", scope="acme", last_activity="0-1d")
+        == 25
+    )  # 0 h to 24 h ago
 
 
 GOLDEN_OCTO = """\
@@ -304,28 +408,33 @@ github_copilot_seats_assigned_directly{scope="octo",scope_type="organization"} 3
 """
 
 
-def test_golden_seat_metrics_of_one_org(store: StaticStore,
-                                        make_exporter: ExporterFactory) -> None:
+def test_golden_seat_metrics_of_one_org(store: StaticStore, make_exporter: ExporterFactory) -> None:
     store.set_billing("octo", billing(5, **FULL_SETTINGS))
-    store.set_seats("orgs/octo", [
-        seat(1, active=timedelta(hours=3), team="web"),
-        seat(2, active=3 * DAY, editor="neovim/0.10/copilot.vim/1.41"),
-        seat(3, active=45 * DAY, team="web"),
-        seat(4, active=None, created=5 * DAY),
-        seat(5, active=None, created=400 * DAY),
-    ])
+    store.set_seats(
+        "orgs/octo",
+        [
+            seat(1, active=timedelta(hours=3), team="web"),
+            seat(2, active=3 * DAY, editor="neovim/0.10/copilot.vim/1.41"),
+            seat(3, active=45 * DAY, team="web"),
+            seat(4, active=None, created=5 * DAY),
+            seat(5, active=None, created=400 * DAY),
+        ],
+    )
     body = refreshed(make_exporter, [{"org": "octo"}])
     assert "\n".join(seat_lines(body, "octo")) + "\n" == GOLDEN_OCTO
     for spec in m.SEATS_SPECS:
-        help_line = next(line for line in body.splitlines()
-                         if line.startswith(f"# HELP {spec.name} "))
+        help_line = next(
+            line for line in body.splitlines() if line.startswith(f"# HELP {spec.name} ")
+        )
         assert spec.kind == "info" or "not a daily figure" in help_line, spec.name
 
 
-def test_disabled_seats_make_no_seat_request_at_all(store: StaticStore, github: FakeGitHub,
-                                                    make_exporter: ExporterFactory) -> None:
-    store.set_report("organization-1-day", "octo", yesterday(),
-                     [entity(yesterday(), dau=3, gen=9, acc=4)])
+def test_disabled_seats_make_no_seat_request_at_all(
+    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory
+) -> None:
+    store.set_report(
+        "organization-1-day", "octo", yesterday(), [entity(yesterday(), dau=3, gen=9, acc=4)]
+    )
     store.set_billing("octo", billing())
     store.set_seats("orgs/octo", [seat(1)])
     exporter = make_exporter([{"org": "octo"}], seats={"enabled": False})
@@ -338,20 +447,29 @@ def test_disabled_seats_make_no_seat_request_at_all(store: StaticStore, github: 
     assert not any(name.startswith("github_copilot_seats") for name in samples(body))
 
 
-@pytest.mark.parametrize(("raw", "enabled"), [("false", False), ("0", False), ("off", False),
-                                              ("true", True)])
+@pytest.mark.parametrize(
+    ("raw", "enabled"), [("false", False), ("0", False), ("off", False), ("true", True)]
+)
 def test_the_environment_switches_seats(raw: str, enabled: bool) -> None:
-    cfg = config_mod.build({"scopes": [{"org": "octo"}]},
-                           {"GITHUB_TOKEN": TOKEN, "COPILOT_EXPORTER_SEATS": raw}, "test")
+    cfg = config_mod.build(
+        {"scopes": [{"org": "octo"}]},
+        {"GITHUB_TOKEN": TOKEN, "COPILOT_EXPORTER_SEATS": raw},
+        "test",
+    )
     assert cfg.seats.enabled is enabled
 
 
 @pytest.mark.parametrize("status", [403, 404])
 def test_a_scope_without_seat_access_warns_once_and_keeps_its_usage(
-        status: int, store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory,
-        caplog: pytest.LogCaptureFixture) -> None:
-    store.set_report("organization-1-day", "octo", yesterday(),
-                     [entity(yesterday(), dau=3, gen=9, acc=4)])
+    status: int,
+    store: StaticStore,
+    github: FakeGitHub,
+    make_exporter: ExporterFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store.set_report(
+        "organization-1-day", "octo", yesterday(), [entity(yesterday(), dau=3, gen=9, acc=4)]
+    )
     if status == 403:
         store.set_billing("octo", billing())
         github.add_fault(Fault(r"^/orgs/octo/copilot/billing", status=403))
@@ -364,8 +482,11 @@ def test_a_scope_without_seat_access_warns_once_and_keeps_its_usage(
     exporter.refresh_seats_now()
     exporter.refresh_seats_now()
     body = scrape(exporter).text
-    warnings = [r for r in caplog.records
-                if r.levelno == logging.WARNING and "copilot/billing" in r.getMessage()]
+    warnings = [
+        r
+        for r in caplog.records
+        if r.levelno == logging.WARNING and "copilot/billing" in r.getMessage()
+    ]
     assert len(warnings) == 1, [r.getMessage() for r in warnings]
     message = warnings[0].getMessage()
     assert f"/orgs/octo/copilot/billing answered {status}" in message
@@ -379,8 +500,9 @@ def test_a_scope_without_seat_access_warns_once_and_keeps_its_usage(
     assert value(body, "github_copilot_seats", scope="octo") is None
 
 
-def test_an_unreadable_seat_list_fails_only_that_scope(store: StaticStore, github: FakeGitHub,
-                                                       make_exporter: ExporterFactory) -> None:
+def test_an_unreadable_seat_list_fails_only_that_scope(
+    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory
+) -> None:
     store.set_billing("octo", billing())
     store.set_seats("orgs/octo", [seat(1)])
     github.add_fault(Fault(r"^/orgs/octo/copilot/billing/seats$", action="invalid_json"))
@@ -391,15 +513,23 @@ def test_an_unreadable_seat_list_fails_only_that_scope(store: StaticStore, githu
     assert state.reason == "invalid_response"
 
 
-def test_team_scopes_get_no_seat_requests(store: StaticStore, github: FakeGitHub,
-                                          make_exporter: ExporterFactory) -> None:
+def test_team_scopes_get_no_seat_requests(
+    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory
+) -> None:
     store.set_billing("octo", billing())
     store.set_seats("orgs/octo", [seat(1)])
-    exporter = make_exporter([{"org": "octo"}, {"org": "octo", "team": "web"},
-                              {"enterprise": "acme", "team": "platform"}])
+    exporter = make_exporter(
+        [
+            {"org": "octo"},
+            {"org": "octo", "team": "web"},
+            {"enterprise": "acme", "team": "platform"},
+        ]
+    )
     exporter.refresh_seats_now()
-    assert sorted(seat_requests(github)) == ["/orgs/octo/copilot/billing",
-                                             "/orgs/octo/copilot/billing/seats"]
+    assert sorted(seat_requests(github)) == [
+        "/orgs/octo/copilot/billing",
+        "/orgs/octo/copilot/billing/seats",
+    ]
     assert [s.scope.name for s in exporter.holder.current.seats] == ["octo"]
 
 
@@ -407,12 +537,19 @@ def test_team_scopes_get_no_seat_requests(store: StaticStore, github: FakeGitHub
 def started(store: StaticStore, github: FakeGitHub) -> Iterator[Exporter]:
     store.set_billing("octo", billing())
     store.set_seats("orgs/octo", [seat(1)])
-    store.set_report("organization-1-day", "octo", yesterday(),
-                     [entity(yesterday(), dau=3, gen=9, acc=4)])
-    cfg = config_mod.build({"github": {"api_url": github.api_url},
-                            "scopes": [{"org": "octo"}],
-                            "refresh": {"interval": "1h"}, "seats": {"interval": "2h"}},
-                           {"GITHUB_TOKEN": TOKEN}, "test-config")
+    store.set_report(
+        "organization-1-day", "octo", yesterday(), [entity(yesterday(), dau=3, gen=9, acc=4)]
+    )
+    cfg = config_mod.build(
+        {
+            "github": {"api_url": github.api_url},
+            "scopes": [{"org": "octo"}],
+            "refresh": {"interval": "1h"},
+            "seats": {"interval": "2h"},
+        },
+        {"GITHUB_TOKEN": TOKEN},
+        "test-config",
+    )
     exporter = Exporter(cfg, listen=("127.0.0.1", 0))
     exporter.start()
     yield exporter

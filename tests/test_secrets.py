@@ -54,8 +54,11 @@ def links_path(org: str) -> str:
 
 def echo_401(secret: str) -> Fault:
     """GitHub (or a proxy in front of it) quoting the credentials it refused."""
-    return Fault(links_path(BAD), status=401,
-                 body=json.dumps({"message": f"Bad credentials: {secret}"}).encode())
+    return Fault(
+        links_path(BAD),
+        status=401,
+        body=json.dumps({"message": f"Bad credentials: {secret}"}).encode(),
+    )
 
 
 def publish(store: StaticStore, days: Iterable[date] = ()) -> None:
@@ -97,27 +100,37 @@ class AppKey:
 @pytest.fixture(scope="module")
 def app_key() -> AppKey:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM,
-                            serialization.PrivateFormat.TraditionalOpenSSL,
-                            serialization.NoEncryption())
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return AppKey(pem, public)
 
 
 def app_secrets(fake: FakeGitHub, key: AppKey) -> list[str]:
     """The key's lines, the JWTs it signed and the installation tokens they bought."""
-    jwts = [r.headers["authorization"].removeprefix("Bearer ") for r in fake.requests
-            if r.path.startswith("/app/") or r.path.endswith("/installation")]
+    jwts = [
+        r.headers["authorization"].removeprefix("Bearer ")
+        for r in fake.requests
+        if r.path.startswith("/app/") or r.path.endswith("/installation")
+    ]
     assert jwts and fake.installation_tokens, "the App flow did not run"
     return [*key.lines, *jwts, *fake.installation_tokens]
 
 
 # -- logs, in process ------------------------------------------------------------------------
 
+
 def test_debug_logs_in_both_formats_hide_the_token_and_link_signatures(
-        store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory,
-        caplog: pytest.LogCaptureFixture) -> None:
+    store: StaticStore,
+    github: FakeGitHub,
+    make_exporter: ExporterFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     publish(store)
     github.add_fault(echo_401(TOKEN))
     github.add_fault(Fault(r"^/reports/", host="download", action="truncate", times=1))
@@ -168,9 +181,10 @@ def test_a_logged_exception_and_its_traceback_are_scrubbed(app_key: AppKey) -> N
 
 # -- error messages kept by the exporter -----------------------------------------------------
 
+
 def test_an_echoed_token_is_kept_in_no_error_message_nor_the_state_file(
-        store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory,
-        tmp_path: Path) -> None:
+    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory, tmp_path: Path
+) -> None:
     publish(store)
     github.add_fault(echo_401(TOKEN))
     state_file = tmp_path / "state.json"
@@ -187,9 +201,11 @@ def test_an_echoed_token_is_kept_in_no_error_message_nor_the_state_file(
     async def ask() -> ApiError:
         async with GitHubClient(github.api_url, static_token(TOKEN)) as client:
             with pytest.raises(ApiError) as caught:
-                await client.get("/orgs/{org}/copilot/metrics/reports/organization-1-day",
-                                 f"/orgs/{BAD}/copilot/metrics/reports/organization-1-day",
-                                 {"day": yesterday().isoformat()})
+                await client.get(
+                    "/orgs/{org}/copilot/metrics/reports/organization-1-day",
+                    f"/orgs/{BAD}/copilot/metrics/reports/organization-1-day",
+                    {"day": yesterday().isoformat()},
+                )
             return caught.value
 
     error = asyncio.run(ask())
@@ -197,23 +213,31 @@ def test_an_echoed_token_is_kept_in_no_error_message_nor_the_state_file(
     assert TOKEN not in str(error)
 
 
-@pytest.mark.parametrize(("fault", "reason"), [
-    (Fault(r"^/reports/", host="download", action="truncate"), "network"),
-    (Fault(r"^/reports/", host="download", action="reset"), "network"),
-    (Fault(r"^/reports/", host="download", action="slow", delay=1.5), "timeout"),
-    (Fault(r"^/reports/", host="download", status=403), "link_expired"),
-], ids=["truncated", "reset", "stalled", "expired"])
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        (Fault(r"^/reports/", host="download", action="truncate"), "network"),
+        (Fault(r"^/reports/", host="download", action="reset"), "network"),
+        (Fault(r"^/reports/", host="download", action="slow", delay=1.5), "timeout"),
+        (Fault(r"^/reports/", host="download", status=403), "link_expired"),
+    ],
+    ids=["truncated", "reset", "stalled", "expired"],
+)
 def test_a_failed_download_names_no_signature_in_its_error_or_traceback(
-        fault: Fault, reason: str, store: StaticStore, github: FakeGitHub) -> None:
+    fault: Fault, reason: str, store: StaticStore, github: FakeGitHub
+) -> None:
     publish(store)
     github.add_fault(fault)
 
     async def fetch() -> tuple[str, ApiError]:
-        async with GitHubClient(github.api_url, static_token(TOKEN), timeout=1.0,
-                                max_retries=0) as client:
-            answer = await client.get("/orgs/{org}/copilot/metrics/reports/organization-1-day",
-                                      f"/orgs/{BAD}/copilot/metrics/reports/organization-1-day",
-                                      {"day": yesterday().isoformat()})
+        async with GitHubClient(
+            github.api_url, static_token(TOKEN), timeout=1.0, max_retries=0
+        ) as client:
+            answer = await client.get(
+                "/orgs/{org}/copilot/metrics/reports/organization-1-day",
+                f"/orgs/{BAD}/copilot/metrics/reports/organization-1-day",
+                {"day": yesterday().isoformat()},
+            )
             [link] = answer.json()["download_links"]
             with pytest.raises(ApiError) as caught:
                 async for _ in client.download(link):
@@ -230,9 +254,14 @@ def test_a_failed_download_names_no_signature_in_its_error_or_traceback(
 
 # -- the App flow ----------------------------------------------------------------------------
 
+
 def test_a_github_app_key_stays_secret_and_its_tokens_are_cached_per_installation(
-        store: StaticStore, app_key: AppKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+    store: StaticStore,
+    app_key: AppKey,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     key_file = tmp_path / "app.pem"
     key_file.write_bytes(app_key.pem)
@@ -240,11 +269,19 @@ def test_a_github_app_key_stays_secret_and_its_tokens_are_cached_per_installatio
     publish(store, [old])
     caplog.set_level(logging.DEBUG)
     # The fake's own token is never given to the exporter: only App tokens can get in.
-    with FakeGitHub(store, token=TOKEN, app_public_key_pem=app_key.public,
-                    app_id=APP_ID) as fake:
-        cfg = config_mod.build({"github": {"api_url": fake.api_url, "max_retries": 2, "app": {
-            "app_id": APP_ID, "private_key_file": str(key_file)}}, "scopes": SCOPES},
-            {}, "test-config")
+    with FakeGitHub(store, token=TOKEN, app_public_key_pem=app_key.public, app_id=APP_ID) as fake:
+        cfg = config_mod.build(
+            {
+                "github": {
+                    "api_url": fake.api_url,
+                    "max_retries": 2,
+                    "app": {"app_id": APP_ID, "private_key_file": str(key_file)},
+                },
+                "scopes": SCOPES,
+            },
+            {},
+            "test-config",
+        )
         exporter = Exporter(cfg, listen=("127.0.0.1", 0), client_options=CLIENT_OPTIONS)
         exporter.serve()
         try:
@@ -259,8 +296,10 @@ def test_a_github_app_key_stays_secret_and_its_tokens_are_cached_per_installatio
 
     for org in (BAD, GOOD):
         assert value(metrics, "github_copilot_up", scope=org) == 1
-        assert value(metrics, "github_copilot_report_day_timestamp_seconds", scope=org) == \
-            (yesterday() - old.fromtimestamp(0)).total_seconds()
+        assert (
+            value(metrics, "github_copilot_report_day_timestamp_seconds", scope=org)
+            == (yesterday() - old.fromtimestamp(0)).total_seconds()
+        )
     lookups = sorted(r.path for r in requests if r.path.endswith("/installation"))
     assert lookups == [f"/orgs/{BAD}/installation", f"/orgs/{GOOD}/installation"]
     mints = [r for r in requests if r.method == "POST" and r.path.endswith("/access_tokens")]
@@ -268,19 +307,24 @@ def test_a_github_app_key_stays_secret_and_its_tokens_are_cached_per_installatio
     assert [r.status for r in mints] == [201, 201]
     assert len(tokens) == 2
     for mint in mints:
-        claims = jwt.decode(mint.headers["authorization"].removeprefix("Bearer "),
-                            app_key.public, algorithms=["RS256"])
+        claims = jwt.decode(
+            mint.headers["authorization"].removeprefix("Bearer "),
+            app_key.public,
+            algorithms=["RS256"],
+        )
         assert claims["iss"] == str(APP_ID)
         assert 0 < claims["exp"] - claims["iat"] <= 660
     used: dict[str, set[str]] = {}
     for r in requests:
         if r.host == "api" and "/copilot/" in r.path:
             used.setdefault(r.path.split("/")[2], set()).add(r.headers["authorization"])
-    assert sorted(auth for auths in used.values() for auth in auths) == \
-        sorted(f"Bearer {t}" for t in tokens)
+    assert sorted(auth for auths in used.values() for auth in auths) == sorted(
+        f"Bearer {t}" for t in tokens
+    )
     assert all(len(auths) == 1 for auths in used.values())
-    asked_new_day = [r for r in requests if r.query.get("day") == yesterday().isoformat()
-                     and r.status == 200]
+    asked_new_day = [
+        r for r in requests if r.query.get("day") == yesterday().isoformat() and r.status == 200
+    ]
     assert {r.path.split("/")[2] for r in asked_new_day} == {BAD, GOOD}
     assert_no_authorization_on_downloads(requests)
     for text in (formatted(caplog.records), metrics, page):
@@ -289,12 +333,16 @@ def test_a_github_app_key_stays_secret_and_its_tokens_are_cached_per_installatio
 
 # -- the download host -----------------------------------------------------------------------
 
+
 def test_a_redirect_from_the_api_to_the_download_host_drops_the_token(
-        store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory) -> None:
+    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory
+) -> None:
     publish(store)
-    [link] = httpx.get(f"{github.api_url}/orgs/{GOOD}/copilot/metrics/reports/"
-                       "organization-1-day", params={"day": yesterday().isoformat()},
-                       headers={"Authorization": f"Bearer {TOKEN}"}).json()["download_links"]
+    [link] = httpx.get(
+        f"{github.api_url}/orgs/{GOOD}/copilot/metrics/reports/organization-1-day",
+        params={"day": yesterday().isoformat()},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    ).json()["download_links"]
     github.add_fault(Fault(links_path(BAD), status=302, headers={"location": link}, times=1))
     github.clear_requests()
     exporter = make_exporter(SCOPES)
@@ -307,6 +355,7 @@ def test_a_redirect_from_the_api_to_the_download_host_drops_the_token(
 
 
 # -- the real process ------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -331,15 +380,34 @@ def run_cli(tmp_path: Path) -> Iterator[CliRunner]:
 
     def run(fake: FakeGitHub, github_config: str, env: dict[str, str], log_format: str) -> Run:
         cfg = tmp_path / "config.yml"
-        cfg.write_text(f"github:\n  api_url: '{fake.api_url}'\n  max_retries: 1\n"
-                       f"{github_config}scopes: [{{org: {BAD}}}, {{org: {GOOD}}}]\n")
+        cfg.write_text(
+            f"github:\n  api_url: '{fake.api_url}'\n  max_retries: 1\n"
+            f"{github_config}scopes: [{{org: {BAD}}}, {{org: {GOOD}}}]\n"
+        )
         port = free_port()
-        clean = {k: v for k, v in os.environ.items()
-                 if not k.startswith(("GITHUB_", "COPILOT_EXPORTER_"))}
+        clean = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("GITHUB_", "COPILOT_EXPORTER_"))
+        }
         proc = subprocess.Popen(
-            [sys.executable, "-m", "exporter", "--config.file", str(cfg), "--log.level",
-             "debug", "--log.format", log_format, "--web.listen-address", f"127.0.0.1:{port}"],
-            env={**clean, **env}, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-m",
+                "exporter",
+                "--config.file",
+                str(cfg),
+                "--log.level",
+                "debug",
+                "--log.format",
+                log_format,
+                "--web.listen-address",
+                f"127.0.0.1:{port}",
+            ],
+            env={**clean, **env},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         procs.append(proc)
         lines: list[str] = []
         assert proc.stderr is not None
@@ -377,7 +445,8 @@ def debug_lines(stderr: str, log_format: str) -> list[str]:
 
 @pytest.mark.parametrize("log_format", ["logfmt", "json"])
 def test_the_cli_at_debug_level_prints_no_token_and_no_signature(
-        log_format: str, store: StaticStore, run_cli: CliRunner) -> None:
+    log_format: str, store: StaticStore, run_cli: CliRunner
+) -> None:
     publish(store)
     with FakeGitHub(store, token=PLAIN_TOKEN) as fake:
         fake.add_fault(echo_401(PLAIN_TOKEN))
@@ -394,12 +463,12 @@ def test_the_cli_at_debug_level_prints_no_token_and_no_signature(
 
 
 def test_the_cli_with_a_github_app_prints_no_key_jwt_or_installation_token(
-        store: StaticStore, app_key: AppKey, tmp_path: Path, run_cli: CliRunner) -> None:
+    store: StaticStore, app_key: AppKey, tmp_path: Path, run_cli: CliRunner
+) -> None:
     publish(store)
     key_file = tmp_path / "app.pem"
     key_file.write_bytes(app_key.pem)
-    with FakeGitHub(store, token=TOKEN, app_public_key_pem=app_key.public,
-                    app_id=APP_ID) as fake:
+    with FakeGitHub(store, token=TOKEN, app_public_key_pem=app_key.public, app_id=APP_ID) as fake:
         fake.add_fault(Fault(r"^/reports/", host="download", action="truncate", times=1))
         app = f"  app: {{app_id: {APP_ID}, private_key_file: '{key_file}'}}\n"
         run = run_cli(fake, app, {}, "json")
@@ -413,8 +482,9 @@ def test_the_cli_with_a_github_app_prints_no_key_jwt_or_installation_token(
     assert_no_authorization_on_downloads(requests)
 
 
-def test_an_installation_token_is_renewed_before_it_expires(app_key: AppKey,
-                                                           tmp_path: Path) -> None:
+def test_an_installation_token_is_renewed_before_it_expires(
+    app_key: AppKey, tmp_path: Path
+) -> None:
     """Within five minutes of expiry a fresh token is bought; before that the cached one."""
 
     key_file = tmp_path / "app.pem"
@@ -428,8 +498,9 @@ def test_an_installation_token_is_renewed_before_it_expires(app_key: AppKey,
         assert asyncio.run(tokens.token_for(path)) == first
         assert len(fake.installation_tokens) == 1
         (installation,) = tokens._tokens  # age the cached token to 4 minutes before expiry
-        tokens._tokens[installation] = replace(tokens._tokens[installation],
-                                               expires=time.time() + 240)
+        tokens._tokens[installation] = replace(
+            tokens._tokens[installation], expires=time.time() + 240
+        )
         renewed = asyncio.run(tokens.token_for(path))
     assert renewed != first
     assert fake.installation_tokens == [first, renewed]

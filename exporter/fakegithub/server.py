@@ -47,7 +47,8 @@ LINK_TTL_SECONDS = 300
 _DOCS = "https://docs.github.com/rest"
 _DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _REPORT_RE = re.compile(
-    r"/(enterprises|orgs)/([^/]+)/copilot/metrics/reports/([a-z0-9-]+?)(/latest)?")
+    r"/(enterprises|orgs)/([^/]+)/copilot/metrics/reports/([a-z0-9-]+?)(/latest)?"
+)
 _LEGACY_RE = re.compile(r"/(enterprises|orgs)/([^/]+)(?:/team/([^/]+))?/copilot/metrics")
 _BILLING_RE = re.compile(r"/orgs/([^/]+)/copilot/billing")
 _SEATS_RE = re.compile(r"/(enterprises|orgs)/([^/]+)/copilot/billing/seats")
@@ -83,8 +84,10 @@ class Fault:
         if self.host not in ("api", "download"):
             raise ValueError(f"Fault host {self.host!r}: expected 'api' or 'download'")
         if self.action not in (None, "reset", "truncate", "slow", "invalid_json"):
-            raise ValueError(f"Fault action {self.action!r}: expected 'reset', 'truncate', "
-                             "'slow', 'invalid_json' or None")
+            raise ValueError(
+                f"Fault action {self.action!r}: expected 'reset', 'truncate', "
+                "'slow', 'invalid_json' or None"
+            )
         re.compile(self.path_regex)
 
 
@@ -116,13 +119,17 @@ class _Link:
 
 
 def _json_reply(status: int, obj: object, headers: Mapping[str, str] | None = None) -> _Reply:
-    return _Reply(status, json.dumps(obj, separators=(",", ":")).encode(),
-                  {"content-type": "application/json; charset=utf-8", **(headers or {})})
+    return _Reply(
+        status,
+        json.dumps(obj, separators=(",", ":")).encode(),
+        {"content-type": "application/json; charset=utf-8", **(headers or {})},
+    )
 
 
 def _error(status: int, message: str, **extra: str) -> _Reply:
-    return _json_reply(status, {"message": message, "documentation_url": _DOCS,
-                                "status": str(status), **extra})
+    return _json_reply(
+        status, {"message": message, "documentation_url": _DOCS, "status": str(status), **extra}
+    )
 
 
 def _iso(moment: datetime) -> str:
@@ -210,12 +217,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._reset()
             return
         if fault is not None and fault.action is None:
-            reply = _Reply(fault.status, fault.body,
-                           {"content-type": "application/json; charset=utf-8"}) \
-                if fault.body else _error(fault.status, "Injected fault")
+            reply = (
+                _Reply(
+                    fault.status, fault.body, {"content-type": "application/json; charset=utf-8"}
+                )
+                if fault.body
+                else _error(fault.status, "Injected fault")
+            )
         elif fault is not None and fault.action == "invalid_json":
-            reply = _Reply(200, fault.body or _NOT_JSON,
-                           {"content-type": "application/json; charset=utf-8"})
+            reply = _Reply(
+                200, fault.body or _NOT_JSON, {"content-type": "application/json; charset=utf-8"}
+            )
         elif host == "api":
             reply = gh._api(self.command, path, query, headers)
         else:
@@ -264,7 +276,7 @@ class _Handler(BaseHTTPRequestHandler):
             step = max(1, min(1024, len(body) // 8))
             for start in range(0, len(body), step):
                 time.sleep(fault.delay)
-                self.wfile.write(body[start:start + step])
+                self.wfile.write(body[start : start + step])
         elif body:
             self.wfile.write(body)
 
@@ -276,9 +288,16 @@ class FakeGitHub:
     App flow (needs `app_public_key_pem` and `app_id`) are accepted as well.
     """
 
-    def __init__(self, store: ReportStore, token: str | None = None, latency: float = 0.0,
-                 *, app_public_key_pem: bytes | None = None, app_id: int | None = None,
-                 link_ttl: int = LINK_TTL_SECONDS) -> None:
+    def __init__(
+        self,
+        store: ReportStore,
+        token: str | None = None,
+        latency: float = 0.0,
+        *,
+        app_public_key_pem: bytes | None = None,
+        app_id: int | None = None,
+        link_ttl: int = LINK_TTL_SECONDS,
+    ) -> None:
         self.store = store
         self.token = token
         self.latency = latency
@@ -306,8 +325,12 @@ class FakeGitHub:
             return self
         self._servers = [_Server(self, "api"), _Server(self, "download")]
         for srv in self._servers:
-            thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
-                                      name=f"fakegithub-{srv.host_kind}", daemon=True)
+            thread = threading.Thread(
+                target=srv.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"fakegithub-{srv.host_kind}",
+                daemon=True,
+            )
             thread.start()
             self._threads.append(thread)
         return self
@@ -328,8 +351,12 @@ class FakeGitHub:
     def __enter__(self) -> FakeGitHub:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def _url(self, index: int) -> str:
@@ -385,8 +412,9 @@ class FakeGitHub:
                 fault, remaining = cast(Fault, entry[0]), cast("int | None", entry[1])
                 if fault.host != host or remaining == 0:
                     continue
-                if re.search(fault.path_regex, path) or \
-                        (query and re.search(fault.path_regex, f"{path}?{query}")):
+                if re.search(fault.path_regex, path) or (
+                    query and re.search(fault.path_regex, f"{path}?{query}")
+                ):
                     if remaining is not None:
                         entry[1] = remaining - 1
                     return fault
@@ -408,8 +436,9 @@ class FakeGitHub:
 
     # --- API host -------------------------------------------------------------------------
 
-    def _api(self, method: str, path: str, query: Mapping[str, str],
-             headers: Mapping[str, str]) -> _Reply:
+    def _api(
+        self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str]
+    ) -> _Reply:
         credentials = headers.get("authorization", "")
         scheme, _, secret = credentials.partition(" ")
         secret = secret.strip()
@@ -442,8 +471,9 @@ class FakeGitHub:
 
     def _route(self, path: str, query: Mapping[str, str]) -> _Reply:
         if m := _REPORT_RE.fullmatch(path):
-            return self._report(m.group(1), unquote(m.group(2)), m.group(3),
-                                latest=bool(m.group(4)), query=query)
+            return self._report(
+                m.group(1), unquote(m.group(2)), m.group(3), latest=bool(m.group(4)), query=query
+            )
         if m := _LEGACY_RE.fullmatch(path):
             owner = f"{m.group(1)}/{unquote(m.group(2))}"
             if m.group(3):
@@ -454,17 +484,27 @@ class FakeGitHub:
             if seats is None:
                 return _error(404, "Not Found")
             # GitHub counts an enterprise user with several seats once in total_seats.
-            total = len(seats) if m.group(1) == "orgs" else len(
-                {str((s.get("assignee") or {}).get("id")) for s in seats})
-            return self._paginate(seats, path, query, default=50, strict=False,
-                                  wrap=lambda page: {"total_seats": total, "seats": page})
+            total = (
+                len(seats)
+                if m.group(1) == "orgs"
+                else len({str((s.get("assignee") or {}).get("id")) for s in seats})
+            )
+            return self._paginate(
+                seats,
+                path,
+                query,
+                default=50,
+                strict=False,
+                wrap=lambda page: {"total_seats": total, "seats": page},
+            )
         if m := _BILLING_RE.fullmatch(path):
             billing = self.store.billing(unquote(m.group(1)))
             return _error(404, "Not Found") if billing is None else _json_reply(200, billing)
         return _error(404, "Not Found")
 
-    def _report(self, owner_type: str, name: str, kind: str, *, latest: bool,
-                query: Mapping[str, str]) -> _Reply:
+    def _report(
+        self, owner_type: str, name: str, kind: str, *, latest: bool, query: Mapping[str, str]
+    ) -> _Reply:
         owner = f"{owner_type}/{name}"
         if kind not in KINDS_BY_OWNER_TYPE[owner_type] or latest != (kind in ENTITY_28DAY_KINDS):
             return _error(404, "Not Found")
@@ -486,11 +526,15 @@ class FakeGitHub:
             return _error(404, "Not Found")
         links = [self._issue_link(part) for part in report.parts]
         if latest:
-            return _json_reply(200, {"download_links": links,
-                                     "report_start_day": report.start_day.isoformat(),
-                                     "report_end_day": report.end_day.isoformat()})
-        return _json_reply(200, {"download_links": links,
-                                 "report_day": report.end_day.isoformat()})
+            return _json_reply(
+                200,
+                {
+                    "download_links": links,
+                    "report_start_day": report.start_day.isoformat(),
+                    "report_end_day": report.end_day.isoformat(),
+                },
+            )
+        return _json_reply(200, {"download_links": links, "report_day": report.end_day.isoformat()})
 
     def _issue_link(self, part: ReportPart) -> str:
         link_id = secrets.token_hex(16)
@@ -511,25 +555,42 @@ class FakeGitHub:
         status = self.store.legacy_status(owner)
         docs = "https://docs.github.com/rest/copilot/copilot-metrics"
         if status is None or status == "closed":
-            return _json_reply(404, {"message": "Not Found", "documentation_url": docs,
-                                     "status": "404"})
+            return _json_reply(
+                404, {"message": "Not Found", "documentation_url": docs, "status": "404"}
+            )
         if status == "policy_disabled":
-            return _json_reply(422, {
-                "message": "Copilot Usage Metrics API setting is disabled at the organization "
-                           "or enterprise level.", "documentation_url": docs, "status": "422"})
+            return _json_reply(
+                422,
+                {
+                    "message": "Copilot Usage Metrics API setting is disabled at the organization "
+                    "or enterprise level.",
+                    "documentation_url": docs,
+                    "status": "422",
+                },
+            )
         try:
             since = _parse_moment(query.get("since"))
             until = _parse_moment(query.get("until"))
         except ValueError:
             return _error(422, "Invalid request.\n\n'since' and 'until' must be ISO 8601.")
-        days = [d for d in self.store.legacy_days(owner)
-                if (since is None or str(d.get("date", "")) >= since)
-                and (until is None or str(d.get("date", "")) <= until)]
+        days = [
+            d
+            for d in self.store.legacy_days(owner)
+            if (since is None or str(d.get("date", "")) >= since)
+            and (until is None or str(d.get("date", "")) <= until)
+        ]
         return self._paginate(days, path, query, default=28, strict=True, wrap=list)
 
-    def _paginate(self, items: Sequence[Any], path: str, query: Mapping[str, str], *,
-                  default: int, strict: bool,
-                  wrap: Callable[[list[Any]], object]) -> _Reply:
+    def _paginate(
+        self,
+        items: Sequence[Any],
+        path: str,
+        query: Mapping[str, str],
+        *,
+        default: int,
+        strict: bool,
+        wrap: Callable[[list[Any]], object],
+    ) -> _Reply:
         """One page of items plus GitHub's Link header, other query parameters kept."""
         try:
             per_page = int(query.get("per_page") or default)
@@ -540,7 +601,7 @@ class FakeGitHub:
             return _error(422, "Invalid request.\n\n'per_page' must be at most 100.")
         per_page = min(max(per_page, 1), 100)
         last = max(1, -(-len(items) // per_page))
-        chunk = list(items[(page - 1) * per_page:page * per_page])
+        chunk = list(items[(page - 1) * per_page : page * per_page])
 
         def url(n: int) -> str:
             params = {**query, "page": str(n)}
@@ -566,11 +627,19 @@ class FakeGitHub:
         if scheme.lower() != "bearer" or not secret:
             return bad
         try:
-            claims = jwt.decode(secret, self.app_public_key_pem, algorithms=["RS256"],
-                                options={"require": ["iat", "exp", "iss"]}, leeway=60)
+            claims = jwt.decode(
+                secret,
+                self.app_public_key_pem,
+                algorithms=["RS256"],
+                options={"require": ["iat", "exp", "iss"]},
+                leeway=60,
+            )
         except jwt.ExpiredSignatureError:
-            return _error(401, "'Expiration time' claim ('exp') must be a numeric value "
-                               "representing the future time at which the assertion expires")
+            return _error(
+                401,
+                "'Expiration time' claim ('exp') must be a numeric value "
+                "representing the future time at which the assertion expires",
+            )
         except jwt.PyJWTError:
             return bad
         if str(claims["iss"]) != str(self.app_id):
@@ -580,22 +649,34 @@ class FakeGitHub:
         return None
 
     def _installations(self) -> dict[int, str]:
-        orgs = [o.split("/")[1] for o in self.store.owners()
-                if o.startswith("orgs/") and o.count("/") == 1]
+        orgs = [
+            o.split("/")[1]
+            for o in self.store.owners()
+            if o.startswith("orgs/") and o.count("/") == 1
+        ]
         return {stable_id("installation", org): org for org in orgs}
 
     def _installation(self, org: str) -> _Reply:
         for installation_id, name in self._installations().items():
             if name == org:
-                return _json_reply(200, {
-                    "id": installation_id,
-                    "account": {"login": org, "id": stable_id("org", org), "type": "Organization"},
-                    "app_id": self.app_id,
-                    "target_type": "Organization",
-                    "permissions": {"organization_copilot_metrics": "read",
-                                    "organization_administration": "read"},
-                    "repository_selection": "all",
-                })
+                return _json_reply(
+                    200,
+                    {
+                        "id": installation_id,
+                        "account": {
+                            "login": org,
+                            "id": stable_id("org", org),
+                            "type": "Organization",
+                        },
+                        "app_id": self.app_id,
+                        "target_type": "Organization",
+                        "permissions": {
+                            "organization_copilot_metrics": "read",
+                            "organization_administration": "read",
+                        },
+                        "repository_selection": "all",
+                    },
+                )
         return _error(404, "Not Found")
 
     def _access_token(self, installation_id: int) -> _Reply:
@@ -605,14 +686,19 @@ class FakeGitHub:
         expires = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
         with self._lock:
             self._tokens[token] = expires
-        return _json_reply(201, {"token": token, "expires_at": _iso(expires),
-                                 "permissions": {"organization_copilot_metrics": "read"},
-                                 "repository_selection": "all"})
+        return _json_reply(
+            201,
+            {
+                "token": token,
+                "expires_at": _iso(expires),
+                "permissions": {"organization_copilot_metrics": "read"},
+                "repository_selection": "all",
+            },
+        )
 
     # --- download host --------------------------------------------------------------------
 
-    def _download(self, path: str, query: Mapping[str, str],
-                  headers: Mapping[str, str]) -> _Reply:
+    def _download(self, path: str, query: Mapping[str, str], headers: Mapping[str, str]) -> _Reply:
         if "authorization" in headers:
             return _json_reply(400, {"message": "Authorization header not allowed on signed URLs"})
         m = _DOWNLOAD_RE.fullmatch(path)
@@ -620,12 +706,19 @@ class FakeGitHub:
             link = self._links.get(m.group(1)) if m else None
             expired_through = self._expired_through
         now = int(time.time())
-        if (link is None or link.serial <= expired_through or now > link.expires
-                or not hmac.compare_digest(query.get("sig", ""), link.sig)
-                or query.get("se") != str(link.expires)):
+        if (
+            link is None
+            or link.serial <= expired_through
+            or now > link.expires
+            or not hmac.compare_digest(query.get("sig", ""), link.sig)
+            or query.get("se") != str(link.expires)
+        ):
             return _Reply(403, _azure_error(now), {"content-type": "application/xml"})
-        return _Reply(200, link.part, {"content-type": "application/octet-stream",
-                                       "x-ms-blob-type": "BlockBlob"})
+        return _Reply(
+            200,
+            link.part,
+            {"content-type": "application/octet-stream", "x-ms-blob-type": "BlockBlob"},
+        )
 
 
 def _azure_error(now: int) -> bytes:
@@ -635,13 +728,16 @@ def _azure_error(now: int) -> bytes:
         "<Message>Server failed to authenticate the request. Make sure the value of "
         "Authorization header is formed correctly including the signature.\n"
         f"Time:{moment}</Message><AuthenticationErrorDetail>Signed expiry time has passed or "
-        "the signature does not match.</AuthenticationErrorDetail></Error>").encode()
+        "the signature does not match.</AuthenticationErrorDetail></Error>"
+    ).encode()
 
 
 def _parse_moment(raw: str | None) -> str | None:
     """The date part of an ISO 8601 date or timestamp; legacy filters work on whole days."""
     if not raw:
         return None
-    return datetime.fromisoformat(raw).date().isoformat() if "T" in raw \
+    return (
+        datetime.fromisoformat(raw).date().isoformat()
+        if "T" in raw
         else date.fromisoformat(raw).isoformat()
-
+    )

@@ -53,21 +53,84 @@ ORG_TEAMS = ("frontend", "backend", "sre", "platform", "qa", "security", "ml", "
 ENTERPRISE_TEAMS = ("platform-eng", "data-science", "security-champions", "dev-productivity")
 IDES = ("vscode", "jetbrains", "visualstudio", "neovim", "xcode", "eclipse")
 _IDE_WEIGHTS = (62, 20, 9, 4, 3, 2)
-LANGUAGES = ("python", "typescript", "javascript", "go", "java", "rust", "csharp", "ruby",
-             "others", "unknown")
+LANGUAGES = (
+    "python",
+    "typescript",
+    "javascript",
+    "go",
+    "java",
+    "rust",
+    "csharp",
+    "ruby",
+    "others",
+    "unknown",
+)
 _LANGUAGE_WEIGHTS = (22, 20, 14, 10, 10, 5, 8, 5, 4, 2)
 CHAT_MODELS = ("gpt-4.1", "claude-sonnet-4.5", "gpt-5-mini", "gemini-2.5-pro", "auto")
 COMPLETION_MODEL = "default"
 CHAT_FEATURES = ("chat_panel_ask_mode", "chat_inline", "chat_panel_edit_mode")
-FEATURES = ("code_completion", "agent_edit", "chat_inline", "chat_panel_ask_mode",
-            "chat_panel_agent_mode", "chat_panel_edit_mode", "copilot_cli", "others")
+FEATURES = (
+    "code_completion",
+    "agent_edit",
+    "chat_inline",
+    "chat_panel_ask_mode",
+    "chat_panel_agent_mode",
+    "chat_panel_edit_mode",
+    "copilot_cli",
+    "others",
+)
 COMMENT_TYPES = ("bug_risk", "security", "performance", "maintainability", "readability")
 REPOSITORIES = ("api", "web", "infra", "mobile-app", "data-pipeline")
-_FIRST = ("alex", "sam", "maria", "li", "noah", "emma", "omar", "yuki", "lena", "ravi",
-          "sofia", "jonas", "amara", "diego", "chen", "fatima", "lucas", "ingrid", "kofi",
-          "mei", "pavel", "nina", "tomas", "aisha", "felix", "hana", "ivan", "julia")
-_LAST = ("smith", "garcia", "kim", "mueller", "rossi", "nguyen", "okafor", "silva", "tanaka",
-         "novak", "larsen", "dubois", "khan", "cohen", "berg", "moreau", "costa", "singh")
+_FIRST = (
+    "alex",
+    "sam",
+    "maria",
+    "li",
+    "noah",
+    "emma",
+    "omar",
+    "yuki",
+    "lena",
+    "ravi",
+    "sofia",
+    "jonas",
+    "amara",
+    "diego",
+    "chen",
+    "fatima",
+    "lucas",
+    "ingrid",
+    "kofi",
+    "mei",
+    "pavel",
+    "nina",
+    "tomas",
+    "aisha",
+    "felix",
+    "hana",
+    "ivan",
+    "julia",
+)
+_LAST = (
+    "smith",
+    "garcia",
+    "kim",
+    "mueller",
+    "rossi",
+    "nguyen",
+    "okafor",
+    "silva",
+    "tanaka",
+    "novak",
+    "larsen",
+    "dubois",
+    "khan",
+    "cohen",
+    "berg",
+    "moreau",
+    "costa",
+    "singh",
+)
 #: ide -> (ide version, plugin, plugin version); seats say "ide/version/copilot/plugin".
 _VERSIONS = {
     "vscode": ("1.105.1", "copilot-chat", "0.32.4"),
@@ -113,8 +176,22 @@ class _Lru(Generic[_K, _V]):
 
 
 class _User:
-    __slots__ = ("ent_team", "id", "ide", "ide2", "index", "intensity", "langs", "login",
-                 "models", "org", "pending", "seat_created", "seat_team", "teams")
+    __slots__ = (
+        "ent_team",
+        "id",
+        "ide",
+        "ide2",
+        "index",
+        "intensity",
+        "langs",
+        "login",
+        "models",
+        "org",
+        "pending",
+        "seat_created",
+        "seat_team",
+        "teams",
+    )
 
     def __init__(self, index: int, login: str, org: int) -> None:
         self.index = index
@@ -227,8 +304,9 @@ def _add_atoms(acc: Acc, atoms: Sequence[tuple[str, str, str, str, list[int]]]) 
         _add_counts(acc, (ide, feature, language, model), counts)
 
 
-def _project(acc: Acc, dims: tuple[int, ...], names: tuple[str, ...],
-             counters: tuple[str, ...]) -> list[dict[str, Any]]:
+def _project(
+    acc: Acc, dims: tuple[int, ...], names: tuple[str, ...], counters: tuple[str, ...]
+) -> list[dict[str, Any]]:
     """A breakdown array: the atoms summed over every dimension not in `dims`."""
     grouped: dict[tuple[str, ...], list[int]] = {}
     skip = 7 - len(counters)
@@ -250,8 +328,7 @@ def _breakdowns(acc: Acc) -> dict[str, Any]:
     out: dict[str, Any] = dict(zip(COUNTERS, totals, strict=True))
     out["totals_by_ide"] = _project(acc, (0,), ("ide",), COUNTERS)
     out["totals_by_feature"] = _project(acc, (1,), ("feature",), COUNTERS)
-    out["totals_by_language_feature"] = _project(acc, (2, 1), ("language", "feature"),
-                                                 COUNTERS_6)
+    out["totals_by_language_feature"] = _project(acc, (2, 1), ("language", "feature"), COUNTERS_6)
     out["totals_by_language_model"] = _project(acc, (2, 3), ("language", "model"), COUNTERS_6)
     out["totals_by_model_feature"] = _project(acc, (3, 1), ("model", "feature"), COUNTERS)
     return out
@@ -267,7 +344,8 @@ def _cli_object(cli: Sequence[int]) -> dict[str, Any]:
             "output_tokens_sum": output,
             "prompt_tokens_sum": prompt_tokens,
             "avg_tokens_per_request": round((output + prompt_tokens) / requests, 1)
-            if requests else 0.0,
+            if requests
+            else 0.0,
         },
     }
 
@@ -299,10 +377,20 @@ class SimulatedStore:
     "ent-team-5".... Days up to today - lag_days have data, back to 365 days ago.
     """
 
-    def __init__(self, seed: int = 1, enterprise: str = "acme", orgs: int = 4,
-                 teams_per_org: int = 3, enterprise_teams: int = 2, users: int = 400,
-                 today: date | None = None, *, lag_days: int = 1,
-                 legacy: LegacyStatus = "enabled", cache_reports: int = 128) -> None:
+    def __init__(
+        self,
+        seed: int = 1,
+        enterprise: str = "acme",
+        orgs: int = 4,
+        teams_per_org: int = 3,
+        enterprise_teams: int = 2,
+        users: int = 400,
+        today: date | None = None,
+        *,
+        lag_days: int = 1,
+        legacy: LegacyStatus = "enabled",
+        cache_reports: int = 128,
+    ) -> None:
         if orgs < 1 or users < 1 or teams_per_org < 0 or enterprise_teams < 0:
             raise ValueError("SimulatedStore needs at least one org and one user")
         self.seed = seed
@@ -325,16 +413,27 @@ class SimulatedStore:
 
     def _build(self, n_orgs: int, teams_per_org: int, n_ent_teams: int) -> None:
         e = self.enterprise
-        self.orgs = [_Org(i, f"{e}-{ORG_SUFFIXES[i]}" if i < len(ORG_SUFFIXES)
-                          else f"{e}-org-{i + 1}") for i in range(n_orgs)]
+        self.orgs = [
+            _Org(i, f"{e}-{ORG_SUFFIXES[i]}" if i < len(ORG_SUFFIXES) else f"{e}-org-{i + 1}")
+            for i in range(n_orgs)
+        ]
         for org in self.orgs:
-            org.teams = [_Team(40_000_000 + org.index * 10_000 + j,
-                               ORG_TEAMS[j] if j < len(ORG_TEAMS) else f"team-{j + 1}",
-                               org.index) for j in range(teams_per_org)]
+            org.teams = [
+                _Team(
+                    40_000_000 + org.index * 10_000 + j,
+                    ORG_TEAMS[j] if j < len(ORG_TEAMS) else f"team-{j + 1}",
+                    org.index,
+                )
+                for j in range(teams_per_org)
+            ]
         self.enterprise_teams = [
-            _Team(30_000_000 + j,
-                  ENTERPRISE_TEAMS[j] if j < len(ENTERPRISE_TEAMS) else f"ent-team-{j + 1}",
-                  None) for j in range(n_ent_teams)]
+            _Team(
+                30_000_000 + j,
+                ENTERPRISE_TEAMS[j] if j < len(ENTERPRISE_TEAMS) else f"ent-team-{j + 1}",
+                None,
+            )
+            for j in range(n_ent_teams)
+        ]
         rng = Random(_derive(self.seed, "population", self.enterprise))
         org_weights = [1 / (1 + 0.3 * i) for i in range(n_orgs)]
         seen: dict[str, int] = {}
@@ -369,8 +468,9 @@ class SimulatedStore:
             first, second = rng.sample(CHAT_MODELS, 2)
             user.models = (first, second)
             user.intensity = rng.lognormvariate(0, 0.5)
-            user.seat_created = rng.randrange(5, 30) if rng.random() < 0.04 \
-                else rng.randrange(30, 700)
+            user.seat_created = (
+                rng.randrange(5, 30) if rng.random() < 0.04 else rng.randrange(30, 700)
+            )
             user.seat_team = picked[0] if picked and rng.random() < 0.6 else None
             user.pending = rng.random() < 0.02
             kind = rng.random()
@@ -391,14 +491,20 @@ class SimulatedStore:
             cr_passive.append(int(rng.uniform(0, 0.3) * 256))
             self.users.append(user)
         self._thresholds = (bytes(weekday), bytes(weekend))
-        self._flag_thresholds = (bytes(chat), bytes(agent), bytes(cli), bytes(cr_active),
-                                 bytes(cr_passive))
+        self._flag_thresholds = (
+            bytes(chat),
+            bytes(agent),
+            bytes(cli),
+            bytes(cr_active),
+            bytes(cr_passive),
+        )
         self._org_masks = [self._mask(org.members) for org in self.orgs]
         self._owner_paths = frozenset(
             [f"enterprises/{e}"]
             + [f"enterprises/{e}/team/{t.slug}" for t in self.enterprise_teams]
             + [f"orgs/{o.login}" for o in self.orgs]
-            + [f"orgs/{o.login}/team/{t.slug}" for o in self.orgs for t in o.teams])
+            + [f"orgs/{o.login}/team/{t.slug}" for o in self.orgs for t in o.teams]
+        )
         self._orgs_by_login = {o.login: o for o in self.orgs}
 
     def _mask(self, members: Sequence[int]) -> int:
@@ -429,12 +535,20 @@ class SimulatedStore:
         n, ones = self._n, self._ones
         thresholds = self._thresholds[1 if day.weekday() >= 5 else 0]
         active = int.from_bytes(bytes(map(lt, rng.randbytes(n), thresholds)), "little")
-        flags = [int.from_bytes(bytes(map(lt, rng.randbytes(n), t)), "little") & active
-                 for t in self._flag_thresholds]
+        flags = [
+            int.from_bytes(bytes(map(lt, rng.randbytes(n), t)), "little") & active
+            for t in self._flag_thresholds
+        ]
         chat, agent, cli, cr_active, cr_passive = flags
         cr_passive &= ~cr_active & ones
-        packed = (active | chat << _CHAT | agent << _AGENT | cli << _CLI
-                  | cr_active << _CR_ACTIVE | cr_passive << _CR_PASSIVE)
+        packed = (
+            active
+            | chat << _CHAT
+            | agent << _AGENT
+            | cli << _CLI
+            | cr_active << _CR_ACTIVE
+            | cr_passive << _CR_PASSIVE
+        )
         return _Day(packed.to_bytes(n, "little"), ones)
 
     def _window(self, day: date, days: int, flag: int) -> int:
@@ -466,8 +580,15 @@ class SimulatedStore:
                 sug = gen * _ri(rnd, 1, 4)
                 added = min(sug, acc * _ri(rnd, 1, 4))
                 ide = ide2 if ide2 and rnd() < 0.2 else user.ide
-                atoms.append((ide, "code_completion", language, COMPLETION_MODEL,
-                              [0, gen, acc, sug, 0, added, 0]))
+                atoms.append(
+                    (
+                        ide,
+                        "code_completion",
+                        language,
+                        COMPLETION_MODEL,
+                        [0, gen, acc, sug, 0, added, 0],
+                    )
+                )
         if chat:
             first = _pick(rnd, CHAT_FEATURES)
             atoms.append(self._interactive(rnd, user, first, level))
@@ -481,17 +602,36 @@ class SimulatedStore:
             sug = gen * _ri(rnd, 3, 30)
             sdel = _ri(rnd, 0, sug // 2)
             model = "claude-sonnet-4.5" if rnd() < 0.5 else user.models[0]
-            atoms.append((user.ide, "agent_edit", _pick(rnd, user.langs), model,
-                          [0, gen, _ri(rnd, 0, gen), sug, sdel, _ri(rnd, sug // 2, sug),
-                           _ri(rnd, 0, sdel)]))
+            atoms.append(
+                (
+                    user.ide,
+                    "agent_edit",
+                    _pick(rnd, user.langs),
+                    model,
+                    [
+                        0,
+                        gen,
+                        _ri(rnd, 0, gen),
+                        sug,
+                        sdel,
+                        _ri(rnd, sug // 2, sug),
+                        _ri(rnd, 0, sdel),
+                    ],
+                )
+            )
         if cli:
             if rnd() < 0.3:
                 atoms.append(self._interactive(rnd, user, "copilot_cli", level))
             sessions = _ri(rnd, 1, 4)
             prompts = sessions * _ri(rnd, 1, 6)
             requests = prompts * _ri(rnd, 1, 4)
-            ud.cli = (sessions, requests, prompts, requests * _ri(rnd, 200, 1500),
-                      requests * _ri(rnd, 800, 5000))
+            ud.cli = (
+                sessions,
+                requests,
+                prompts,
+                requests * _ri(rnd, 200, 1500),
+                requests * _ri(rnd, 800, 5000),
+            )
         if rnd() < 0.03:
             atoms.append(self._interactive(rnd, user, "others", level))
         ud.credits = round((0.2 + 1.8 * rnd()) * (1 + chat + 3 * agent + 2 * cli), 2)
@@ -502,39 +642,51 @@ class SimulatedStore:
         return ud
 
     @staticmethod
-    def _interactive(rnd: Callable[[], float], user: _User, feature: str,
-                     level: float) -> tuple[str, str, str, str, list[int]]:
+    def _interactive(
+        rnd: Callable[[], float], user: _User, feature: str, level: float
+    ) -> tuple[str, str, str, str, list[int]]:
         prompts = 1 + int(level * _ri(rnd, 1, 10))
         gen = prompts * _ri(rnd, 1, 3)
         sug = gen * _ri(rnd, 2, 12)
         sdel = _ri(rnd, 0, sug // 3)
-        language = user.langs[0] if rnd() < 0.6 \
-            else _pick(rnd, ("others", "unknown", *user.langs))
+        language = user.langs[0] if rnd() < 0.6 else _pick(rnd, ("others", "unknown", *user.langs))
         model = user.models[0] if rnd() < 0.7 else user.models[1]
-        return (user.ide, feature, language, model,
-                [prompts, gen, _ri(rnd, 0, gen), sug, sdel, _ri(rnd, 0, sug),
-                 _ri(rnd, 0, sdel)])
+        return (
+            user.ide,
+            feature,
+            language,
+            model,
+            [prompts, gen, _ri(rnd, 0, gen), sug, sdel, _ri(rnd, 0, sug), _ri(rnd, 0, sdel)],
+        )
 
     # --- users-1-day and user-teams-1-day --------------------------------------------------
 
-    def _user_record(self, user: _User, day: date, bits: int, ud: _UserDay,
-                     org_scope: bool) -> dict[str, Any]:
+    def _user_record(
+        self, user: _User, day: date, bits: int, ud: _UserDay, org_scope: bool
+    ) -> dict[str, Any]:
         iso = day.isoformat()
-        rec: dict[str, Any] = {"user_id": user.id, "user_login": user.login, "day": iso,
-                               "enterprise_id": self.enterprise_id}
+        rec: dict[str, Any] = {
+            "user_id": user.id,
+            "user_login": user.login,
+            "day": iso,
+            "enterprise_id": self.enterprise_id,
+        }
         if org_scope:
             rec["organization_id"] = str(self.orgs[user.org].id)
         acc: Acc = {}
         _add_atoms(acc, ud.atoms)
         rec.update(_breakdowns(acc))
-        sampled = f"{iso}T{ud.seconds // 3600:02d}:{ud.seconds // 60 % 60:02d}:" \
-                  f"{ud.seconds % 60:02d}.000Z"
+        sampled = (
+            f"{iso}T{ud.seconds // 3600:02d}:{ud.seconds // 60 % 60:02d}:{ud.seconds % 60:02d}.000Z"
+        )
         for entry in rec["totals_by_ide"]:
             version, plugin, plugin_version = _VERSIONS[entry["ide"]]
             entry["last_known_ide_version"] = {"ide_version": version, "sampled_at": sampled}
-            entry["last_known_plugin_version"] = {"plugin": plugin,
-                                                  "plugin_version": plugin_version,
-                                                  "sampled_at": sampled}
+            entry["last_known_plugin_version"] = {
+                "plugin": plugin,
+                "plugin_version": plugin_version,
+                "sampled_at": sampled,
+            }
         if ud.cli is not None:
             cli = _cli_object(ud.cli)
             cli["last_known_cli_version"] = {"cli_version": "0.0.354", "sampled_at": sampled}
@@ -562,15 +714,25 @@ class SimulatedStore:
         if batch:
             yield ("\n".join(batch) + "\n").encode()
 
-    def _team_lines(self, day: date, rows: Sequence[tuple[int, _Team]],
-                    owner_field: str, owner_id: str) -> Iterator[bytes]:
+    def _team_lines(
+        self, day: date, rows: Sequence[tuple[int, _Team]], owner_field: str, owner_id: str
+    ) -> Iterator[bytes]:
         iso = day.isoformat()
         for start in range(0, len(rows), _BATCH * 5):
             yield "".join(
-                dumps_line({"user_id": self.users[i].id, "user_login": self.users[i].login,
-                            "day": iso, owner_field: owner_id, "team_id": team.id,
-                            "slug": team.slug}) + "\n"
-                for i, team in rows[start:start + _BATCH * 5]).encode()
+                dumps_line(
+                    {
+                        "user_id": self.users[i].id,
+                        "user_login": self.users[i].login,
+                        "day": iso,
+                        owner_field: owner_id,
+                        "team_id": team.id,
+                        "slug": team.slug,
+                    }
+                )
+                + "\n"
+                for i, team in rows[start : start + _BATCH * 5]
+            ).encode()
 
     # --- entity reports -------------------------------------------------------------------
 
@@ -631,9 +793,12 @@ class SimulatedStore:
         reviewed_by_copilot = int(reviewed * rng.uniform(0.1, 0.5))
         suggestions = int(reviewed * rng.uniform(0.5, 3))
         copilot_suggestions = int(reviewed_by_copilot * rng.uniform(1, 4))
-        by_type = [(t, n, int(n * rng.uniform(0.2, 0.5))) for t, n in
-                   zip(COMMENT_TYPES, _split(copilot_suggestions, len(COMMENT_TYPES), rng),
-                       strict=True)]
+        by_type = [
+            (t, n, int(n * rng.uniform(0.2, 0.5)))
+            for t, n in zip(
+                COMMENT_TYPES, _split(copilot_suggestions, len(COMMENT_TYPES), rng), strict=True
+            )
+        ]
         return {
             "total_created": created,
             "total_reviewed": reviewed,
@@ -643,17 +808,22 @@ class SimulatedStore:
             "total_applied_suggestions": int(suggestions * rng.uniform(0.2, 0.6)),
             "total_created_by_copilot": by_copilot,
             "total_reviewed_by_copilot": reviewed_by_copilot,
-            "total_merged_created_by_copilot": min(merged,
-                                                   int(by_copilot * rng.uniform(0.3, 0.9))),
+            "total_merged_created_by_copilot": min(merged, int(by_copilot * rng.uniform(0.3, 0.9))),
             "total_merged_reviewed_by_copilot": min(
-                merged, int(reviewed_by_copilot * rng.uniform(0.4, 0.9))),
+                merged, int(reviewed_by_copilot * rng.uniform(0.4, 0.9))
+            ),
             "median_minutes_to_merge_copilot_authored": round(rng.uniform(30, 1400), 1),
             "median_minutes_to_merge_copilot_reviewed": round(rng.uniform(45, 1800), 1),
             "total_copilot_suggestions": copilot_suggestions,
             "total_copilot_applied_suggestions": sum(applied for _, _, applied in by_type),
             "copilot_suggestions_by_comment_type": [
-                {"comment_type": t, "total_copilot_suggestions": n,
-                 "total_copilot_applied_suggestions": applied} for t, n, applied in by_type],
+                {
+                    "comment_type": t,
+                    "total_copilot_suggestions": n,
+                    "total_copilot_applied_suggestions": applied,
+                }
+                for t, n, applied in by_type
+            ],
         }
 
     def _pull_requests(self, orgs: Sequence[_Org], day: date) -> dict[str, Any]:
@@ -669,26 +839,33 @@ class SimulatedStore:
                 mine = by_type.setdefault(entry["comment_type"], [0, 0])
                 mine[0] += entry["total_copilot_suggestions"]
                 mine[1] += entry["total_copilot_applied_suggestions"]
-        for key, weight in (("median_minutes_to_merge", "total_merged"),
-                            ("median_minutes_to_merge_copilot_authored",
-                             "total_merged_created_by_copilot"),
-                            ("median_minutes_to_merge_copilot_reviewed",
-                             "total_merged_reviewed_by_copilot")):
+        for key, weight in (
+            ("median_minutes_to_merge", "total_merged"),
+            ("median_minutes_to_merge_copilot_authored", "total_merged_created_by_copilot"),
+            ("median_minutes_to_merge_copilot_reviewed", "total_merged_reviewed_by_copilot"),
+        ):
             total = sum(p[weight] for p in parts)
             if total:  # GitHub leaves a median out when nothing was merged
                 out[key] = round(sum(p[key] * p[weight] for p in parts) / total, 1)
         out["copilot_suggestions_by_comment_type"] = [
-            {"comment_type": t, "total_copilot_suggestions": v[0],
-             "total_copilot_applied_suggestions": v[1]} for t, v in by_type.items()]
+            {
+                "comment_type": t,
+                "total_copilot_suggestions": v[0],
+                "total_copilot_applied_suggestions": v[1],
+            }
+            for t, v in by_type.items()
+        ]
         return out
 
-    def _entity_lines(self, kind: str, owner: str, org: _Org | None, start: date,
-                      end: date) -> Iterator[bytes]:
+    def _entity_lines(
+        self, kind: str, owner: str, org: _Org | None, start: date, end: date
+    ) -> Iterator[bytes]:
         day = start
         while day <= end:
             record = self._entity_record(org, day)
-            yield (dumps_line(entity_wrapper(kind, owner, start, end, [record],
-                                             etl_id="green")) + "\n").encode()
+            yield (
+                dumps_line(entity_wrapper(kind, owner, start, end, [record], etl_id="green")) + "\n"
+            ).encode()
             day += timedelta(days=1)
 
     # --- ReportStore ----------------------------------------------------------------------
@@ -706,8 +883,9 @@ class SimulatedStore:
             day = day or self.last_day
         if day is None or not self.has_day(day):
             return None
-        return self._reports.get_or_make((kind, owner, day.toordinal()),
-                                         partial(self._make_report, kind, owner, day))
+        return self._reports.get_or_make(
+            (kind, owner, day.toordinal()), partial(self._make_report, kind, owner, day)
+        )
 
     def _make_report(self, kind: str, owner: str, day: date) -> ReportFile:
         owner_type, name, _ = split_owner(owner)
@@ -723,20 +901,34 @@ class SimulatedStore:
         if kind == "users-1-day":
             bits = self._day(day).bits
             rows = [i for i in members if bits[i] & 1]
-            chunks = [rows[k:k + _ROWS_PER_PART] for k in range(0, len(rows), _ROWS_PER_PART)]
-            return ReportFile(tuple(
-                LazyPart(partial(self._users_lines, day, chunk, org is not None))
-                for chunk in chunks or [[]]), day, day)
+            chunks = [rows[k : k + _ROWS_PER_PART] for k in range(0, len(rows), _ROWS_PER_PART)]
+            return ReportFile(
+                tuple(
+                    LazyPart(partial(self._users_lines, day, chunk, org is not None))
+                    for chunk in chunks or [[]]
+                ),
+                day,
+                day,
+            )
         # user-teams-1-day: every seated member of a team with at least 5 of them
         teams = org.teams if org is not None else self.enterprise_teams
         pairs = [(i, t) for t in teams if len(t.members) >= 5 for i in t.members]
-        field, owner_id = (("organization_id", str(org.id)) if org is not None
-                           else ("enterprise_id", self.enterprise_id))
-        chunks_t = [pairs[k:k + _ROWS_PER_PART * 4]
-                    for k in range(0, len(pairs), _ROWS_PER_PART * 4)]
-        return ReportFile(tuple(
-            LazyPart(partial(self._team_lines, day, chunk, field, owner_id))
-            for chunk in chunks_t or [[]]), day, day)
+        field, owner_id = (
+            ("organization_id", str(org.id))
+            if org is not None
+            else ("enterprise_id", self.enterprise_id)
+        )
+        chunks_t = [
+            pairs[k : k + _ROWS_PER_PART * 4] for k in range(0, len(pairs), _ROWS_PER_PART * 4)
+        ]
+        return ReportFile(
+            tuple(
+                LazyPart(partial(self._team_lines, day, chunk, field, owner_id))
+                for chunk in chunks_t or [[]]
+            ),
+            day,
+            day,
+        )
 
     def warm(self, day: date | None = None, *, legacy: bool = False) -> None:
         """Compute a day's entity aggregates (and the legacy 28 days) ahead of requests.
@@ -764,8 +956,11 @@ class SimulatedStore:
         out: list[JsonObject] = []
         for back in range(27, -1, -1):
             day = self.last_day - timedelta(days=back)
-            out.append(self._legacy_days.get_or_make(
-                day.toordinal(), partial(self._legacy_day_all, day))[owner])
+            out.append(
+                self._legacy_days.get_or_make(day.toordinal(), partial(self._legacy_day_all, day))[
+                    owner
+                ]
+            )
         return out
 
     def _members(self, owner: str) -> Sequence[int]:
@@ -775,8 +970,7 @@ class SimulatedStore:
                 return range(self._n)
             return next(t.members for t in self.enterprise_teams if t.slug == team)
         org = self._orgs_by_login[name]
-        return org.members if team is None else next(
-            t.members for t in org.teams if t.slug == team)
+        return org.members if team is None else next(t.members for t in org.teams if t.slug == team)
 
     def _legacy_day_all(self, day: date) -> dict[str, dict[str, Any]]:
         """Every owner's legacy object for a day, from one pass over the users."""
@@ -788,8 +982,9 @@ class SimulatedStore:
             mine = [accs[f"enterprises/{e}"], accs[f"orgs/{org.login}"]]
             mine += [accs[f"orgs/{org.login}/team/{org.teams[j].slug}"] for j in user.teams]
             if user.ent_team is not None:
-                mine.append(accs[f"enterprises/{e}/team/"
-                                 f"{self.enterprise_teams[user.ent_team].slug}"])
+                mine.append(
+                    accs[f"enterprises/{e}/team/{self.enterprise_teams[user.ent_team].slug}"]
+                )
             owner_accs.append(mine)
         bits = self._day(day).bits
         for user in self.users:
@@ -820,8 +1015,9 @@ class SimulatedStore:
     def seats(self, owner: str) -> Sequence[JsonObject] | None:
         if owner not in self._owner_paths or split_owner(owner)[2] is not None:
             return None
-        return self._seat_cache.get_or_make((owner, self.today.toordinal()),
-                                            partial(self._make_seats, owner))
+        return self._seat_cache.get_or_make(
+            (owner, self.today.toordinal()), partial(self._make_seats, owner)
+        )
 
     def _make_seats(self, owner: str) -> list[dict[str, Any]]:
         today = self.today
@@ -842,16 +1038,23 @@ class SimulatedStore:
                 "created_at": f"{created}T09:{h % 60:02d}:00Z",
                 "updated_at": f"{created}T09:30:00Z",
                 "pending_cancellation_date": next_month.isoformat() if user.pending else None,
-                "last_activity_at": None if last is None else
-                f"{last}T{8 + (h >> 8) % 11:02d}:{(h >> 16) % 60:02d}:{(h >> 24) % 60:02d}Z",
-                "last_activity_editor": None if last is None else
-                f"{user.ide}/{version}/copilot/{plugin_version}",
+                "last_activity_at": None
+                if last is None
+                else f"{last}T{8 + (h >> 8) % 11:02d}:{(h >> 16) % 60:02d}:{(h >> 24) % 60:02d}Z",
+                "last_activity_editor": None
+                if last is None
+                else f"{user.ide}/{version}/copilot/{plugin_version}",
                 "plan_type": org.plan,
-                "assignee": {"login": user.login, "id": user.id,
-                             "node_id": f"U_kgDO{user.id:08d}", "type": "User",
-                             "site_admin": False},
-                "assigning_team": None if team is None else
-                {"id": team.id, "slug": team.slug, "name": team.name},
+                "assignee": {
+                    "login": user.login,
+                    "id": user.id,
+                    "node_id": f"U_kgDO{user.id:08d}",
+                    "type": "User",
+                    "site_admin": False,
+                },
+                "assigning_team": None
+                if team is None
+                else {"id": team.id, "slug": team.slug, "name": team.name},
             }
             if enterprise_list:
                 seat["organization"] = {"login": org.login, "id": org.id}
@@ -887,8 +1090,16 @@ class SimulatedStore:
 class _LegacyUser:
     """What one user-day contributes to the legacy shapes: sums plus the keys they touch."""
 
-    __slots__ = ("chat", "chat_editors", "completions", "dotcom", "editor_models", "editors",
-                 "languages", "pr")
+    __slots__ = (
+        "chat",
+        "chat_editors",
+        "completions",
+        "dotcom",
+        "editor_models",
+        "editors",
+        "languages",
+        "pr",
+    )
 
     def __init__(self, ud: _UserDay) -> None:
         self.completions: dict[tuple[str, str, str], list[int]] = {}
@@ -977,43 +1188,73 @@ class _LegacyAcc:
                 if ed != editor:
                     continue
                 languages = [
-                    {"name": lang, "total_engaged_users": v[0], "total_code_suggestions": v[1],
-                     "total_code_acceptances": v[2], "total_code_lines_suggested": v[3],
-                     "total_code_lines_accepted": v[4]}
-                    for (e2, m2, lang), v in self.cc.items() if e2 == editor and m2 == m]
-                models.append({**model(m), "total_engaged_users": m_engaged,
-                               "languages": languages})
+                    {
+                        "name": lang,
+                        "total_engaged_users": v[0],
+                        "total_code_suggestions": v[1],
+                        "total_code_acceptances": v[2],
+                        "total_code_lines_suggested": v[3],
+                        "total_code_lines_accepted": v[4],
+                    }
+                    for (e2, m2, lang), v in self.cc.items()
+                    if e2 == editor and m2 == m
+                ]
+                models.append(
+                    {**model(m), "total_engaged_users": m_engaged, "languages": languages}
+                )
             editors.append({"name": editor, "total_engaged_users": engaged, "models": models})
         chat_editors = [
-            {"name": editor, "total_engaged_users": engaged, "models": [
-                {**model(m), "total_engaged_users": v[0], "total_chats": v[1],
-                 "total_chat_insertion_events": v[2], "total_chat_copy_events": v[3]}
-                for (e2, m), v in self.chat.items() if e2 == editor]}
-            for editor, engaged in self.chat_editor.items()]
+            {
+                "name": editor,
+                "total_engaged_users": engaged,
+                "models": [
+                    {
+                        **model(m),
+                        "total_engaged_users": v[0],
+                        "total_chats": v[1],
+                        "total_chat_insertion_events": v[2],
+                        "total_chat_copy_events": v[3],
+                    }
+                    for (e2, m), v in self.chat.items()
+                    if e2 == editor
+                ],
+            }
+            for editor, engaged in self.chat_editor.items()
+        ]
         return {
             "date": day.isoformat(),
             "total_active_users": self.active,
             "total_engaged_users": self.engaged,
             "copilot_ide_code_completions": {
                 "total_engaged_users": self.cc_users,
-                "languages": [{"name": k, "total_engaged_users": v}
-                              for k, v in self.cc_lang.items()],
+                "languages": [
+                    {"name": k, "total_engaged_users": v} for k, v in self.cc_lang.items()
+                ],
                 "editors": editors,
             },
-            "copilot_ide_chat": {"total_engaged_users": self.chat_users,
-                                 "editors": chat_editors},
+            "copilot_ide_chat": {"total_engaged_users": self.chat_users, "editors": chat_editors},
             "copilot_dotcom_chat": {
                 "total_engaged_users": sum(v[0] for v in self.dotcom.values()),
-                "models": [{**model(m), "total_engaged_users": v[0], "total_chats": v[1]}
-                           for m, v in self.dotcom.items()],
+                "models": [
+                    {**model(m), "total_engaged_users": v[0], "total_chats": v[1]}
+                    for m, v in self.dotcom.items()
+                ],
             },
             "copilot_dotcom_pull_requests": {
                 "total_engaged_users": sum(v[0] for v in self.pr.values()),
                 "repositories": [
-                    {"name": repo, "total_engaged_users": v[0], "models": [
-                        {**model("default"), "total_pr_summaries_created": v[1],
-                         "total_engaged_users": v[0]}]}
-                    for repo, v in self.pr.items()],
+                    {
+                        "name": repo,
+                        "total_engaged_users": v[0],
+                        "models": [
+                            {
+                                **model("default"),
+                                "total_pr_summaries_created": v[1],
+                                "total_engaged_users": v[0],
+                            }
+                        ],
+                    }
+                    for repo, v in self.pr.items()
+                ],
             },
         }
-

@@ -41,7 +41,8 @@ def split_owner(owner_path: str) -> tuple[str, str, str | None]:
     if match is None:
         raise ValueError(
             f"owner path {owner_path!r}: expected 'orgs/ORG', 'orgs/ORG/team/TEAM', "
-            "'enterprises/ENT' or 'enterprises/ENT/team/TEAM'")
+            "'enterprises/ENT' or 'enterprises/ENT/team/TEAM'"
+        )
     return match.group(1), match.group(2), match.group(3)
 
 
@@ -55,8 +56,10 @@ def report_owner(kind: str, owner: str) -> str:
         raise ValueError(f"report kind {kind!r}: expected one of {', '.join(KINDS)}")
     if "/" not in owner:
         if kind in USER_KINDS:
-            raise ValueError(f"{kind} exists for enterprises and orgs: give the owner as "
-                             f"'orgs/{owner}' or 'enterprises/{owner}'")
+            raise ValueError(
+                f"{kind} exists for enterprises and orgs: give the owner as "
+                f"'orgs/{owner}' or 'enterprises/{owner}'"
+            )
         owner = ("enterprises/" if kind.startswith("enterprise") else "orgs/") + owner
     owner_type, _, team = split_owner(owner)
     if team is not None or kind not in KINDS_BY_OWNER_TYPE[owner_type]:
@@ -146,12 +149,14 @@ class ReportStore(Protocol):
 
 # --- file encoding ------------------------------------------------------------------------
 
+
 def dumps_line(obj: object) -> str:
     return json.dumps(obj, separators=(",", ":"))
 
 
-def entity_wrapper(kind: str, owner: str, start: date, end: date,
-                   day_totals: Sequence[JsonObject], **extra: object) -> dict[str, Any]:
+def entity_wrapper(
+    kind: str, owner: str, start: date, end: date, day_totals: Sequence[JsonObject], **extra: object
+) -> dict[str, Any]:
     """The object GitHub wraps entity day records in.
 
     Ids are taken from the records when they carry them, so hand-written test data stays
@@ -173,15 +178,15 @@ def entity_wrapper(kind: str, owner: str, start: date, end: date,
     return wrapper
 
 
-def encode_report(kind: str, owner: str, start: date, end: date,
-                  records: Sequence[JsonObject], fmt: Format) -> bytes:
+def encode_report(
+    kind: str, owner: str, start: date, end: date, records: Sequence[JsonObject], fmt: Format
+) -> bytes:
     """A report file in one of the three shapes real files come in."""
     if kind in ENTITY_KINDS:
         if fmt == "object":
             return _pretty(entity_wrapper(kind, owner, start, end, records))
         # GitHub's entity files hold one wrapper per day record.
-        rows: Sequence[JsonObject] = [entity_wrapper(kind, owner, start, end, [r])
-                                      for r in records]
+        rows: Sequence[JsonObject] = [entity_wrapper(kind, owner, start, end, [r]) for r in records]
     else:
         rows = records
     if fmt == "ndjson":
@@ -203,15 +208,16 @@ def split_lines(body: bytes, parts: int) -> tuple[bytes, ...]:
     """`parts` consecutive chunks cut on line boundaries (some empty if lines run out)."""
     lines = body.splitlines(keepends=True)
     n = len(lines)
-    return tuple(b"".join(lines[k * n // parts:(k + 1) * n // parts]) for k in range(parts))
+    return tuple(b"".join(lines[k * n // parts : (k + 1) * n // parts]) for k in range(parts))
 
 
 def split_bytes(body: bytes, parts: int) -> tuple[bytes, ...]:
     n = len(body)
-    return tuple(body[k * n // parts:(k + 1) * n // parts] for k in range(parts))
+    return tuple(body[k * n // parts : (k + 1) * n // parts] for k in range(parts))
 
 
 # --- the hand-filled store ----------------------------------------------------------------
+
 
 class StaticStore:
     """A store tests fill explicitly; every owner mentioned in a setter becomes known."""
@@ -233,9 +239,16 @@ class StaticStore:
         with self._lock:
             self._owners.add(owner_path)
 
-    def set_report(self, kind: str, owner: str, day: date | str,
-                   records: Sequence[JsonObject], *, fmt: Format = "ndjson",
-                   parts: int = 1) -> None:
+    def set_report(
+        self,
+        kind: str,
+        owner: str,
+        day: date | str,
+        records: Sequence[JsonObject],
+        *,
+        fmt: Format = "ndjson",
+        parts: int = 1,
+    ) -> None:
         """File a report; for 28-day kinds `day` is its last day.
 
         records are rows for user kinds and day_totals entries for entity kinds; with
@@ -246,8 +259,9 @@ class StaticStore:
         body = encode_report(kind, path, start, end, records, fmt)
         self._put(kind, path, end, ReportFile(split_lines(body, _check_parts(parts)), start, end))
 
-    def set_raw_report(self, kind: str, owner: str, day: date | str, body: bytes, *,
-                       parts: int = 1) -> None:
+    def set_raw_report(
+        self, kind: str, owner: str, day: date | str, body: bytes, *, parts: int = 1
+    ) -> None:
         """File exact bytes, cut into `parts` consecutive byte chunks (not line-aware)."""
         path = report_owner(kind, owner)
         start, end = self._window(kind, as_day(day))
@@ -264,8 +278,9 @@ class StaticStore:
         """'policy_disabled' answers 422, 'closed' 404 (GitHub since 2026-04-02)."""
         split_owner(owner_path)
         if status not in ("enabled", "policy_disabled", "closed"):
-            raise ValueError(f"legacy status {status!r}: expected 'enabled', "
-                             "'policy_disabled' or 'closed'")
+            raise ValueError(
+                f"legacy status {status!r}: expected 'enabled', 'policy_disabled' or 'closed'"
+            )
         with self._lock:
             self._owners.add(owner_path)
             self._legacy_status[owner_path] = status
