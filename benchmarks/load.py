@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bench import load, pct
-from exporter.app import Exporter, build_sources
+from exporter.app import Exporter, default_sources
 from exporter.demo import start_demo
 
 
@@ -36,7 +36,9 @@ def main() -> None:
     def churn() -> None:
         nonlocal refreshes
         while not stop.is_set():
-            exporter.refresher.sources = build_sources(exporter.client)  # empty caches:
+            exporter.refresher.sources = default_sources(
+                exporter.client, exporter.clock
+            )  # empty caches:
             exporter.refresh_now()  # a full refresh each time
             refreshes += 1
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,14 +27,16 @@ from prometheus_client.process_collector import ProcessCollector
 from exporter import state
 from exporter.auth import AppTokens
 from exporter.collector import SnapshotCollector, StatusCollector
-from exporter.config import Config
+from exporter.config import SOURCES, Config
 from exporter.github import ApiStats, GitHubClient, TokenProvider
 from exporter.legacy import LegacySource
 from exporter.logs import register_secret
-from exporter.refresh import Refresher, Source
+from exporter.refresh import Refresher
 from exporter.reports import ReportsSource
+from exporter.seats import SeatsSource
 from exporter.server import ExporterHTTPServer, Exposition
 from exporter.snapshot import SnapshotHolder
+from exporter.source import Clock, Source, utc_now
 from exporter.webconfig import WebConfig
 
 log = logging.getLogger(__name__)
@@ -90,8 +92,19 @@ def make_client(config: Config, stats: ApiStats, **options: float) -> GitHubClie
     )
 
 
-def build_sources(client: GitHubClient) -> dict[str, Source]:
-    return {"reports": ReportsSource(client), "legacy": LegacySource(client)}
+SourceFactory = Callable[[GitHubClient, Clock], Mapping[str, Source]]
+"""Builds the sources by name: each usage source under the name ``source:`` gives it in the
+config (``reports``, ``legacy``), and ``seats``. Tests pass their own."""
+
+SEATS = "seats"
+
+
+def default_sources(client: GitHubClient, clock: Clock) -> dict[str, Source]:
+    return {
+        "reports": ReportsSource(client, clock),
+        "legacy": LegacySource(client, clock),
+        SEATS: SeatsSource(client, clock),
+    }
 
 
 @dataclass
@@ -105,6 +118,8 @@ class Exporter:
     holder: SnapshotHolder = field(default_factory=SnapshotHolder)
     stats: ApiStats = field(default_factory=ApiStats)
     web: WebConfig | None = None
+    sources: SourceFactory = default_sources
+    clock: Clock = utc_now
 
     def __post_init__(self) -> None:
         if self.config.state_file is not None:
@@ -113,27 +128,31 @@ class Exporter:
                 self.holder.swap(restored)
         self.loop = LoopThread()
         self.client = make_client(self.config, self.stats, **self.client_options)
-        self.refresher = Refresher(self.config, build_sources(self.client), self.holder)
+        sources = self.sources(self.client, self.clock)
+        usage: dict[str, Source] = {name: sources[name] for name in SOURCES}
+        self.refresher = Refresher(self.config, usage, self.holder, clock=self.clock)
         self.seats: Refresher | None = None
         if self.config.seats.enabled:
-            from exporter.seats import SeatsSource
-
             owners = tuple(s for s in self.config.scopes if not s.is_team)
             self.seats = Refresher(
                 self.config,
-                {"seats": SeatsSource(self.client)},
+                {SEATS: sources[SEATS]},
                 self.holder,
                 part="seats",
                 scopes=owners,
-                source_of=lambda _scope: "seats",
+                source_of=lambda _scope: SEATS,
+                clock=self.clock,
             )
         self.snapshot_registry = CollectorRegistry(auto_describe=False)
         self.snapshot_registry.register(SnapshotCollector(lambda: self.holder.current))
         self.live_registry = CollectorRegistry(auto_describe=False)
-        self.live_registry.register(StatusCollector(self.stats, lambda: self.refresher.runs))
+        self.live_registry.register(
+            StatusCollector(self.stats, lambda: self.refresher.runs, demo=self.config.demo)
+        )
         for extra in (ProcessCollector, PlatformCollector, GCCollector):
             extra(registry=self.live_registry)
         self.exposition = Exposition(self.holder, self.snapshot_registry, self.live_registry)
+        self.exposition.prepare()  # a restored state file is served (and ready) at once
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self.server: ExporterHTTPServer | None = None
         self._stopped = False
@@ -193,7 +212,12 @@ class Exporter:
     def serve(self) -> None:
         """Start only the HTTP server (tests drive refreshes themselves)."""
         self.server = ExporterHTTPServer(
-            self.listen, self.exposition, lambda: self.holder.current, self.telemetry_path, self.web
+            self.listen,
+            self.exposition,
+            lambda: self.holder.current,
+            self.telemetry_path,
+            self.web,
+            demo=self.config.demo,
         )
         self._server_thread = threading.Thread(
             target=self.server.serve_forever, args=(0.05,), name="http", daemon=True

@@ -17,8 +17,9 @@ import httpx
 import jwt
 
 from exporter.config import AppAuth
-from exporter.github import API_VERSION, USER_AGENT, ApiError, ApiStats
+from exporter.github import API_VERSION, USER_AGENT, ApiError, ApiStats, transport_errors
 from exporter.logs import register_secret
+from exporter.source import Reason
 
 _RENEW_BEFORE = 300.0
 
@@ -67,26 +68,36 @@ class AppTokens:
             "User-Agent": USER_AGENT,
         }
         async with httpx.AsyncClient(timeout=self._timeout) as client:
-            try:
+            with transport_errors(endpoint, endpoint, self._stats):
                 response = await client.request(method, f"{self._api_url}{path}", headers=headers)
-            except httpx.HTTPError as exc:
-                self._stats.failure(endpoint, "network")
-                raise ApiError(
-                    "network", f"{endpoint}: {type(exc).__name__}", endpoint=endpoint
-                ) from None
         self._stats.request(endpoint, str(response.status_code))
         if response.status_code >= 300:
-            reason = "unauthorized" if response.status_code == 401 else "app_auth_failed"
+            reason: Reason = "unauthorized" if response.status_code == 401 else "app_auth_failed"
             self._stats.failure(endpoint, reason)
             raise ApiError(
                 reason,
-                f"GitHub App authentication failed: {endpoint} answered "
-                f"{response.status_code}; check app_id, the private key and that "
-                "the App is installed",
+                f"GitHub App authentication failed: {endpoint} answered {response.status_code}",
                 response.status_code,
                 endpoint,
             )
         return response
+
+    def _field(self, response: httpx.Response, endpoint: str, key: str) -> str:
+        """One field of a JSON object answer; anything else is an invalid answer."""
+        try:
+            body = response.json()
+            value = body[key] if isinstance(body, dict) else None
+        except ValueError:
+            value = None
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            self._stats.failure(endpoint, "invalid_response")
+            raise ApiError(
+                "invalid_response",
+                f"{endpoint}: answer has no {key!r}",
+                response.status_code,
+                endpoint,
+            )
+        return str(value)
 
     async def _installation(self, path: str) -> int:
         parts = path.split("?", 1)[0].strip("/").split("/")
@@ -97,20 +108,23 @@ class AppTokens:
             )
         org = parts[1].lower()
         if org not in self._installations:
-            response = await self._request(
-                "GET", "/orgs/{org}/installation", f"/orgs/{parts[1]}/installation"
-            )
-            self._installations[org] = int(response.json()["id"])
+            endpoint = "/orgs/{org}/installation"
+            response = await self._request("GET", endpoint, f"/orgs/{parts[1]}/installation")
+            installation = self._field(response, endpoint, "id")
+            if not installation.isdigit():
+                raise ApiError("invalid_response", f"{endpoint}: 'id' is not a number")
+            self._installations[org] = int(installation)
         return self._installations[org]
 
     async def _new_token(self, installation: int) -> _Token:
+        endpoint = "/app/installations/{id}/access_tokens"
         response = await self._request(
-            "POST",
-            "/app/installations/{id}/access_tokens",
-            f"/app/installations/{installation}/access_tokens",
+            "POST", endpoint, f"/app/installations/{installation}/access_tokens"
         )
-        body = response.json()
-        token = str(body["token"])
+        token = self._field(response, endpoint, "token")
         register_secret(token)
-        expires = datetime.fromisoformat(str(body["expires_at"]).replace("Z", "+00:00"))
+        try:
+            expires = datetime.fromisoformat(self._field(response, endpoint, "expires_at"))
+        except ValueError:
+            raise ApiError("invalid_response", f"{endpoint}: 'expires_at' is not a time") from None
         return _Token(token, expires.timestamp())

@@ -32,7 +32,7 @@ import time
 from calendar import timegm
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -44,8 +44,9 @@ from exporter.collector import SnapshotCollector
 from exporter.config import Cardinality, Config, ConfigError, Scope, ScopeType, load
 from exporter.github import ApiStats
 from exporter.legacy import day_values
-from exporter.reports import ReportsSource, ScopeResult, utc_today
+from exporter.reports import ReportsSource
 from exporter.snapshot import ScopeState, Snapshot
+from exporter.source import ScopeResult, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -615,9 +616,10 @@ async def backfill_reports(
 ) -> None:
     """Fetch and write every day of ``days`` that has no complete file yet."""
     scopes = [s for s in config.scopes if s.source == "reports"]
-    today = today or utc_today()
+    today = today or utc_now().date()
     client = make_client(config, ApiStats(), **dict(client_options or {}))
-    source = ReportsSource(client, today=lambda: today)
+    noon = datetime(today.year, today.month, today.day, 12, tzinfo=UTC)
+    source = ReportsSource(client, lambda: noon)
     gate = asyncio.Semaphore(DAYS_IN_FLIGHT)
 
     async def one(day: date) -> None:
@@ -809,7 +811,7 @@ def plan(args: argparse.Namespace, today: date | None = None) -> Plan:
     Reports are fetched when a config is there and either no legacy files are given or
     --from/--to are: with legacy files alone, --from/--to only filter the archives.
     """
-    today = today or utc_today()
+    today = today or utc_now().date()
     labels = check_labels(args.labels)
     legacy_inputs: list[LegacyInput] = list(args.legacy_files or [])
     start: date | None = args.start

@@ -139,10 +139,7 @@ def serve(args: argparse.Namespace) -> int:
             from exporter.demo import start_demo
 
             if not args.demo:
-                log.info(
-                    "no config file and no GitHub token: serving the built-in demo data "
-                    "(pass --config.file or set GITHUB_TOKEN to read GitHub)"
-                )
+                log.warning("no config file and no GitHub token")
             fake, config = start_demo(
                 os.environ.get("COPILOT_EXPORTER_SOURCE") or args.demo or "reports"
             )

@@ -101,9 +101,12 @@ class SnapshotCollector(Collector):
 class StatusCollector(Collector):
     """Live exporter tallies: API requests and failures, rate limit, refresh runs, build."""
 
-    def __init__(self, stats: ApiStats, runs: Callable[[], dict[str, int]]) -> None:
+    def __init__(
+        self, stats: ApiStats, runs: Callable[[], dict[str, int]], *, demo: bool = False
+    ) -> None:
         self._stats = stats
         self._runs = runs
+        self._mode = "demo" if demo else "live"
 
     def describe(self) -> list[Metric]:
         return []
@@ -124,7 +127,7 @@ class StatusCollector(Collector):
         yield reset
         yield _counter("refreshes_total", [((k,), v) for k, v in self._runs().items()])
         build = _gauge(m.PREFIX + "exporter_build_info")
-        build.add_metric((__version__,), 1.0)
+        build.add_metric((__version__, self._mode), 1.0)
         yield build
 
 

@@ -19,8 +19,9 @@ from apscheduler.triggers.cron import CronTrigger
 from exporter.metrics import all_specs
 
 ScopeType = Literal["enterprise", "enterprise_team", "organization", "team"]
-Source = Literal["reports", "legacy"]
-SOURCES: tuple[Source, ...] = ("reports", "legacy")
+SourceName = Literal["reports", "legacy"]
+SOURCES: tuple[SourceName, ...] = ("reports", "legacy")
+OwnerRoot = Literal["enterprises", "orgs"]
 WILDCARD = "*"
 DEFAULT_API_URL = "https://api.github.com"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
@@ -44,7 +45,7 @@ class Scope:
     type: ScopeType
     owner: str
     team: str | None = None
-    source: Source = "reports"
+    source: SourceName = "reports"
 
     @property
     def name(self) -> str:
@@ -52,10 +53,29 @@ class Scope:
         return f"{self.owner}/{self.team}" if self.team else self.owner
 
     @property
+    def owner_root(self) -> OwnerRoot:
+        """The first segment of the owner's API paths."""
+        return "enterprises" if self.type in ("enterprise", "enterprise_team") else "orgs"
+
+    @property
     def owner_path(self) -> str:
-        """``enterprises/ENT`` or ``orgs/ORG``: the API path prefix of the owner."""
-        kind = "enterprises" if self.type in ("enterprise", "enterprise_team") else "orgs"
-        return f"{kind}/{self.owner}"
+        """``enterprises/ENT`` or ``orgs/ORG``: identifies the owner (not URL-quoted: a key,
+        not a request path)."""
+        return f"{self.owner_root}/{self.owner}"
+
+    @property
+    def owner_template(self) -> str:
+        """The owner's API path as an endpoint template: ``/orgs/{org}`` or
+        ``/enterprises/{enterprise}``; :attr:`path_params` fills it."""
+        return "/enterprises/{enterprise}" if self.owner_root == "enterprises" else "/orgs/{org}"
+
+    @property
+    def path_params(self) -> dict[str, str]:
+        """The values of the path template parameters (``org``/``enterprise``, ``team_slug``)."""
+        params = {"enterprise" if self.owner_root == "enterprises" else "org": self.owner}
+        if self.team is not None:
+            params["team_slug"] = self.team
+        return params
 
     @property
     def is_team(self) -> bool:
@@ -146,12 +166,13 @@ class Seats:
 class Config:
     github: GitHubConfig
     scopes: tuple[Scope, ...]
-    source: Source = "reports"
+    source: SourceName = "reports"
     refresh: Schedule = Schedule()
     state_file: Path | None = None
     origin: str = "config"
     cardinality: Cardinality = Cardinality()
     seats: Seats = Seats()
+    demo: bool = False  # simulated data from the built-in fake GitHub, never real
 
 
 def parse_duration(value: object) -> float:
@@ -182,6 +203,23 @@ def parse_scope_list(text: str) -> list[dict[str, str]]:
             entry["team"] = team
         items.append(entry)
     return items
+
+
+def scope_from_text(text: str, source: SourceName = "reports") -> Scope:
+    """One scope in the ``COPILOT_EXPORTER_SCOPES`` syntax (``org:octo``, ``org:octo/web``,
+    ``enterprise:acme``), checked like a config entry; ValueError says what is wrong."""
+    entries = parse_scope_list(text)
+    if len(entries) != 1:
+        raise ValueError(f"{text!r}: expected one scope such as org:octo or enterprise:acme/team")
+    problems = _Problems()
+    scope = _scope(entries[0], 0, source, problems)
+    if scope is None:
+        why = "; ".join(line.removeprefix("scopes[0]").lstrip(".: ") for line in problems.lines)
+        raise ValueError(
+            f"{text!r}: {why} (expected org:ORG, org:ORG/TEAM, enterprise:ENT or "
+            "enterprise:ENT/TEAM)"
+        )
+    return scope
 
 
 class _Problems:
@@ -215,7 +253,9 @@ def _unknown_keys(
             problems.add(where, f"unknown key (allowed: {', '.join(sorted(allowed))})")
 
 
-def _scope(raw: object, index: int, default_source: Source, problems: _Problems) -> Scope | None:
+def _scope(
+    raw: object, index: int, default_source: SourceName, problems: _Problems
+) -> Scope | None:
     path = f"scopes[{index}]"
     if not isinstance(raw, Mapping):
         problems.add(path, "expected a mapping such as {org: octo} or {enterprise: acme, team: x}")
@@ -243,7 +283,7 @@ def _scope(raw: object, index: int, default_source: Source, problems: _Problems)
     return Scope("team" if team else "organization", org, team, source)
 
 
-def _source(value: object, path: str, problems: _Problems) -> Source:
+def _source(value: object, path: str, problems: _Problems) -> SourceName:
     if value == "legacy":
         return "legacy"
     if value != "reports":

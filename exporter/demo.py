@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 
-from exporter.config import Config, GitHubConfig, Schedule, Scope, ScopeType, Source
+from exporter.config import Config, GitHubConfig, Schedule, Scope, ScopeType, SourceName
 from exporter.fakegithub import FakeGitHub, SimulatedStore
 
 log = logging.getLogger(__name__)
 DEMO_TOKEN = "demo-token-not-a-secret"  # noqa: S105 (the fake GitHub's own token)
 
 
-def demo_scopes(store: SimulatedStore, source: Source) -> tuple[Scope, ...]:
+def demo_scopes(store: SimulatedStore, source: SourceName) -> tuple[Scope, ...]:
     """Every owner of the simulation, each with all of its teams."""
     scopes: list[Scope] = []
     for path in sorted(store.owners()):
@@ -41,7 +41,7 @@ def demo_scopes(store: SimulatedStore, source: Source) -> tuple[Scope, ...]:
 def start_demo(
     source: str = "reports", *, users: int = 400, seed: int = 7
 ) -> tuple[FakeGitHub, Config]:
-    src: Source = "legacy" if source == "legacy" else "reports"
+    src: SourceName = "legacy" if source == "legacy" else "reports"
     store = SimulatedStore(seed=seed, users=users)
     fake = FakeGitHub(store, token=DEMO_TOKEN).start()
     config = Config(
@@ -50,9 +50,11 @@ def start_demo(
         source=src,
         refresh=Schedule(interval=300.0),
         origin="demo",
+        demo=True,
     )
-    log.info(
-        "demo mode: simulated GitHub started",
+    log.warning(
+        "demo mode: serving simulated data from the built-in fake GitHub, not your "
+        "organization's (pass --config.file or set GITHUB_TOKEN to read GitHub)",
         extra={"api_url": fake.api_url, "source": src, "scopes": len(config.scopes)},
     )
     return fake, config

@@ -15,14 +15,17 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from exporter import __version__
 from exporter.logs import redact, redact_url
+from exporter.source import Reason
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +40,49 @@ class ApiError(Exception):
     """A request that did not give a usable answer; ``reason`` is a stable label value."""
 
     def __init__(
-        self, reason: str, message: str, status: int | None = None, endpoint: str = ""
+        self, reason: Reason, message: str, status: int | None = None, endpoint: str = ""
     ) -> None:
         super().__init__(message)
-        self.reason = reason
+        self.reason: Reason = reason
         self.status = status
         self.endpoint = endpoint
+
+
+@contextmanager
+def transport_errors(endpoint: str, what: str, stats: ApiStats | None = None) -> Iterator[None]:
+    """The one translation of httpx's transport errors into :class:`ApiError` (counted as a
+    failure of ``endpoint`` in ``stats``).
+
+    ``what`` names the request in the message (``/orgs/{org}/...``, ``download of URL``);
+    it must not hold a secret (signed URLs go through :func:`redact_url` first).
+    """
+    try:
+        yield
+    except httpx.HTTPError as exc:
+        error = _transport_error(exc, endpoint, what)
+        if stats is not None:
+            stats.failure(endpoint, error.reason)
+        raise error from None
+
+
+def _transport_error(exc: httpx.HTTPError, endpoint: str, what: str) -> ApiError:
+    if isinstance(exc, httpx.TimeoutException):
+        return ApiError("timeout", f"{what} timed out", endpoint=endpoint)
+    if isinstance(exc, httpx.DecodingError):  # e.g. a corrupt gzip body
+        return ApiError("invalid_response", f"{what}: undecodable body", endpoint=endpoint)
+    if isinstance(exc, httpx.TooManyRedirects):
+        return ApiError("invalid_response", f"{what}: redirected in a loop", endpoint=endpoint)
+    return ApiError(
+        "network",
+        f"{what} failed: the connection broke off ({type(exc).__name__})",
+        endpoint=endpoint,
+    )
+
+
+def api_path(template: str, **params: str) -> str:
+    """The request path of an endpoint template (``/orgs/{org}/copilot/billing``), every
+    parameter URL-quoted, slashes included: a name can never reach another path."""
+    return template.format_map({key: quote(value, safe="") for key, value in params.items()})
 
 
 @dataclass
@@ -101,20 +141,19 @@ TokenProvider = Callable[[str], Awaitable[str | None]]
 """Gives the Authorization token for a request path (GitHub App tokens differ per org)."""
 
 
-def _reason_for(status: int, body: bytes) -> str:
-    if status == 401:
-        return "unauthorized"
-    if status == 403:
-        return "forbidden"
-    if status == 404:
-        return "not_found"
-    if status == 422:
-        return "unprocessable"
-    if status == 429:
-        return "rate_limited"
+_STATUS_REASONS: Mapping[int, Reason] = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    422: "unprocessable",
+    429: "rate_limited",
+}
+
+
+def _reason_for(status: int) -> Reason:
     if status >= 500:
         return "server_error"
-    return f"http_{status}"
+    return _STATUS_REASONS.get(status, "client_error")
 
 
 def _github_message(body: bytes) -> str:
@@ -247,62 +286,36 @@ class GitHubClient:
     async def download(self, url: str) -> AsyncIterator[bytes]:
         """Stream a signed report file, without credentials; retries only before the body."""
         attempt = 0
+        what = f"download of {redact_url(url)}"
         while True:
             attempt += 1
+            retry = False
             async with self._semaphore:
                 await self._wait_turn()  # inside: queued requests also honour a new pause
-                try:
+                with transport_errors(DOWNLOAD_ENDPOINT, what, self.stats):
                     async with self._downloads.stream("GET", url) as response:
-                        code = str(response.status_code)
-                        self.stats.request(DOWNLOAD_ENDPOINT, code)
-                        if response.status_code in (401, 403, 404, 410):
-                            self.stats.failure(DOWNLOAD_ENDPOINT, "link_expired")
-                            raise ApiError(
-                                "link_expired",
-                                f"download link answered "
-                                f"{response.status_code} (expired or invalid)",
-                                response.status_code,
-                                DOWNLOAD_ENDPOINT,
-                            )
-                        if response.status_code != 200:
-                            reason = _reason_for(response.status_code, b"")
-                            if response.status_code >= 500 and attempt <= self._max_retries:
-                                self.stats.failure(DOWNLOAD_ENDPOINT, reason)
-                                await self._sleep_backoff(attempt)
-                                continue
-                            self.stats.failure(DOWNLOAD_ENDPOINT, reason)
+                        status = response.status_code
+                        self.stats.request(DOWNLOAD_ENDPOINT, str(status))
+                        if status == 200:
+                            async for chunk in response.aiter_bytes():
+                                self.stats.downloaded(len(chunk))
+                                yield chunk
+                            return
+                        expired = status in (401, 403, 404, 410)
+                        reason: Reason = "link_expired" if expired else _reason_for(status)
+                        self.stats.failure(DOWNLOAD_ENDPOINT, reason)
+                        if not expired and status >= 500 and attempt <= self._max_retries:
+                            retry = True
+                        else:
+                            detail = " (expired or invalid)" if expired else ""
                             raise ApiError(
                                 reason,
-                                f"download answered {response.status_code}",
-                                response.status_code,
+                                f"download link answered {status}{detail}",
+                                status,
                                 DOWNLOAD_ENDPOINT,
                             )
-                        async for chunk in response.aiter_bytes():
-                            self.stats.downloaded(len(chunk))
-                            yield chunk
-                        return
-                except httpx.TimeoutException:
-                    self.stats.failure(DOWNLOAD_ENDPOINT, "timeout")
-                    raise ApiError(
-                        "timeout",
-                        f"download of {redact_url(url)} timed out",
-                        endpoint=DOWNLOAD_ENDPOINT,
-                    ) from None
-                except httpx.TransportError as exc:
-                    self.stats.failure(DOWNLOAD_ENDPOINT, "network")
-                    raise ApiError(
-                        "network",
-                        f"download of {redact_url(url)} failed: the "
-                        f"connection broke off ({type(exc).__name__})",
-                        endpoint=DOWNLOAD_ENDPOINT,
-                    ) from None
-                except httpx.DecodingError:
-                    self.stats.failure(DOWNLOAD_ENDPOINT, "invalid_response")
-                    raise ApiError(
-                        "invalid_response",
-                        f"download of {redact_url(url)}: undecodable body",
-                        endpoint=DOWNLOAD_ENDPOINT,
-                    ) from None
+            if retry:
+                await self._sleep_backoff(attempt)
 
     async def _request(
         self,
@@ -317,29 +330,17 @@ class GitHubClient:
         attempt = 0
         while True:
             attempt += 1
-            error: ApiError | None
+            failure: ApiError | None = None
             async with self._semaphore:
                 await self._wait_turn()  # inside: queued requests also honour a new pause
                 try:
-                    raw = await client.request(method, url, params=params, headers=headers)
-                except httpx.TimeoutException:
-                    error = ApiError("timeout", f"{endpoint}: request timed out", endpoint=endpoint)
-                except httpx.TransportError as exc:
-                    error = ApiError(
-                        "network",
-                        f"{endpoint}: the connection to GitHub failed ({type(exc).__name__})",
-                        endpoint=endpoint,
-                    )
-                except httpx.DecodingError:  # e.g. a corrupt gzip body
-                    error = ApiError(
-                        "invalid_response", f"{endpoint}: undecodable body", endpoint=endpoint
-                    )
-                else:
-                    error = None
-            if error is not None:  # network trouble: back off and try again
-                self.stats.failure(endpoint, error.reason)
+                    with transport_errors(endpoint, endpoint, self.stats):
+                        raw = await client.request(method, url, params=params, headers=headers)
+                except ApiError as exc:
+                    failure = exc
+            if failure is not None:  # network trouble: back off and try again
                 if attempt > self._max_retries:
-                    raise error
+                    raise failure
                 await self._sleep_backoff(attempt)
                 continue
             self.stats.request(endpoint, str(raw.status_code))
@@ -365,7 +366,7 @@ class GitHubClient:
                     )
                     self._not_before = resume
                 continue
-            reason = _reason_for(raw.status_code, raw.content)
+            reason = _reason_for(raw.status_code)
             self.stats.failure(endpoint, reason)
             if raw.status_code >= 500 and attempt <= self._max_retries:
                 await self._sleep_backoff(attempt)

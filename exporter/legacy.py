@@ -16,17 +16,16 @@ model="default",scope="octo",scope_type="organization"} 1.0
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from exporter import metrics as m
 from exporter.aggregate import Labels, Values, label, number
 from exporter.config import Scope, ScopeType
-from exporter.github import ApiError, GitHubClient
-from exporter.reports import Outcome, ScopeFailure, ScopeResult, utc_today
+from exporter.github import ApiError, GitHubClient, api_path
+from exporter.source import Clock, Outcome, ScopeFailure, ScopeResult, utc_now
 
 PER_PAGE = 100  # the API's maximum: one request covers the whole window
 WINDOW_DAYS = 28  # how far back the API goes
@@ -204,11 +203,15 @@ def day_values(day: Mapping[str, Any]) -> Values:
     return acc.result()
 
 
-def _date(raw: object) -> date | None:
+def day_of(obj: Mapping[str, Any]) -> date | None:
+    """The day a legacy day object describes: its ``date`` (``2024-06-24``; an archived
+    timestamp such as ``2024-06-24T00:00:00Z`` counts as its day). The live source and the
+    backfill both read days here, so they cannot disagree."""
+    raw = obj.get("date")
     if not isinstance(raw, str):
         return None
     try:
-        return date.fromisoformat(raw.strip())
+        return date.fromisoformat(raw.strip().partition("T")[0])
     except ValueError:
         return None
 
@@ -217,7 +220,7 @@ def newest(days: Sequence[Mapping[str, Any]]) -> tuple[date, Mapping[str, Any]] 
     """The newest dated day object (the first of equals); undated objects are ignored."""
     best: tuple[date, Mapping[str, Any]] | None = None
     for obj in days:
-        when = _date(obj.get("date"))
+        when = day_of(obj)
         if when is not None and (best is None or when > best[0]):
             best = (when, obj)
     return best
@@ -229,12 +232,7 @@ def newest(days: Sequence[Mapping[str, Any]]) -> tuple[date, Mapping[str, Any]] 
 def endpoint(scope: Scope) -> tuple[str, str]:
     """(metric label template, request path) of a scope's legacy endpoint."""
     template = ENDPOINTS[scope.type]
-    path = template.replace("{enterprise}", quote(scope.owner, safe="")).replace(
-        "{org}", quote(scope.owner, safe="")
-    )
-    if scope.team is not None:
-        path = path.replace("{team_slug}", quote(scope.team, safe=""))
-    return template, path
+    return template, api_path(template, **scope.path_params)
 
 
 def _owner_words(scope: Scope) -> str:
@@ -244,26 +242,18 @@ def _owner_words(scope: Scope) -> str:
 
 
 def failure(scope: Scope, path: str, exc: ApiError) -> ScopeFailure:
-    """A client error as a scope failure whose message is one sentence naming the fix.
-
-    The fixes end with the refresher's ADVICE text for the reason, word for word, so the log
-    line can leave the advice out when the message already gives it.
-    """
+    """A client error as a scope failure; what the legacy API means by 422 and 404 is said
+    in the message, the fix comes with the reason."""
     if exc.reason == "unprocessable":
         return ScopeFailure(
             "policy_disabled",
-            (
-                f"{path} answered 422 because the policy is disabled for {_owner_words(scope)}: "
-                "enable the Copilot metrics API policy for this org/enterprise"
-            ),
+            f"{path} answered 422 because the policy is disabled for {_owner_words(scope)}",
         )
     if exc.reason == "not_found":
         return ScopeFailure(
             "endpoint_closed",
-            (
-                f"{path} answered 404 because GitHub closed the legacy /copilot/metrics API on "
-                f"{CLOSED_ON}: switch this scope to 'source: reports'"
-            ),
+            f"{path} answered 404 because GitHub closed the legacy /copilot/metrics API on "
+            f"{CLOSED_ON}",
         )
     return ScopeFailure(exc.reason, str(exc))
 
@@ -278,20 +268,20 @@ class LegacySource:
     def __init__(
         self,
         client: GitHubClient,
-        today: Callable[[], date] = utc_today,
-        per_page: int | None = None,
+        clock: Clock = utc_now,
+        per_page: int = PER_PAGE,
     ) -> None:
         self._client = client
-        self._today = today
-        self._per_page = per_page or PER_PAGE
+        self._clock = clock
+        self._per_page = per_page
 
-    async def refresh(self, scopes: Iterable[Scope]) -> dict[Scope, Outcome]:
+    async def refresh(self, scopes: Sequence[Scope]) -> dict[Scope, Outcome]:
         ordered = list(scopes)
         outcomes = await asyncio.gather(*(self._scope(scope) for scope in ordered))
         return dict(zip(ordered, outcomes, strict=True))
 
     def params(self) -> dict[str, str]:
-        today = self._today()
+        today = self._clock().date()
         since = today - timedelta(days=WINDOW_DAYS)
         return {
             "since": f"{since.isoformat()}T00:00:00Z",

@@ -386,8 +386,9 @@ def _status_specs() -> list[MetricSpec]:
         ),
         status(
             "exporter_build_info",
-            "Build information; always 1.",
-            ("version",),
+            "Build information; always 1. mode is demo while the exporter serves simulated "
+            "data from its built-in fake GitHub, else live.",
+            ("version", "mode"),
             "info",
             scoped=False,
         ),

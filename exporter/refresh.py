@@ -11,31 +11,15 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Literal, Protocol
+from typing import Literal
 
 from exporter import cardinality
 from exporter.config import Config, Scope
-from exporter.reports import Outcome, ScopeFailure, ScopeResult
 from exporter.snapshot import ScopeState, Snapshot, SnapshotHolder
+from exporter.source import Clock, Outcome, ScopeFailure, ScopeResult, Source, utc_now
 
 log = logging.getLogger(__name__)
 Part = Literal["scopes", "seats"]
-
-ADVICE = {
-    "unauthorized": "the token is invalid or expired: renew it",
-    "forbidden": "the token lacks the permission, or the 'Copilot usage metrics' policy is "
-    "disabled: see the README's token permissions table",
-    "policy_disabled": "enable the Copilot metrics API policy for this org/enterprise",
-    "endpoint_closed": "GitHub closed the legacy /copilot/metrics API on 2026-04-02: "
-    "switch this scope to 'source: reports'",
-    "rate_limited": "GitHub rate limit reached: lower the refresh frequency or use a "
-    "GitHub App token",
-    "team_not_found": "fix the team slug in the config",
-}
-
-
-class Source(Protocol):
-    async def refresh(self, scopes: list[Scope]) -> dict[Scope, Outcome]: ...
 
 
 def _belongs(state_scope: Scope, configured: Scope) -> bool:
@@ -63,6 +47,7 @@ class Refresher:
         part: Part = "scopes",
         scopes: tuple[Scope, ...] | None = None,
         source_of: Callable[[Scope], str] = lambda scope: scope.source,
+        clock: Clock = utc_now,
     ) -> None:
         self.config = config
         self.sources = sources
@@ -70,6 +55,7 @@ class Refresher:
         self.part = part
         self.scopes = config.scopes if scopes is None else scopes
         self.source_of = source_of
+        self.clock = clock
         self.runs: dict[str, int] = {"success": 0, "partial": 0, "failure": 0}
         self.shaper = cardinality.Shaper(config.cardinality, budget=part == "scopes")
 
@@ -81,7 +67,7 @@ class Refresher:
             return {s: ScopeFailure("internal_error", repr(exc)) for s in scopes}
 
     async def refresh(self) -> Snapshot:
-        started = time.time()
+        started = time.monotonic()
         by_source: dict[str, list[Scope]] = {}
         for scope in self.scopes:
             by_source.setdefault(self.source_of(scope), []).append(scope)
@@ -90,9 +76,9 @@ class Refresher:
             *(self._ask(name, scopes) for name, scopes in by_source.items())
         ):
             outcomes.update(answer)
-        duration = time.time() - started
+        duration = time.monotonic() - started
         snapshot = self.holder.update(
-            lambda current: self._build(current, outcomes, time.time(), duration)
+            lambda current: self._build(current, outcomes, self.clock().timestamp(), duration)
         )
         states = getattr(snapshot, self.part)
         failed = sum(1 for s in states if not s.up)
@@ -129,17 +115,12 @@ class Refresher:
             )
             for target in targets or [scope]:
                 base = previous.get(target, ScopeState(target))
+                error = outcome.describe()
                 if base.reason != outcome.reason or base.up or base.error is None:
-                    advice = ADVICE.get(outcome.reason)
-                    if advice and advice in outcome.message:  # the message names it already
-                        advice = None
                     log.warning(
-                        "%s%s",
-                        outcome.message,
-                        f" ({advice})" if advice else "",
-                        extra={**_scope_fields(target), "reason": outcome.reason},
+                        "%s", error, extra={**_scope_fields(target), "reason": outcome.reason}
                     )
-                states[target] = base.failed(outcome.reason, outcome.message, now, duration)
+                states[target] = base.failed(outcome.reason, error, now, duration)
         kept = tuple(self.shaper.enforce(states.values()))
         if self.part == "seats":
             return replace(current, seats=kept, created=now)

@@ -10,44 +10,49 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from functools import partial
 from typing import Any, Protocol
 
 from exporter import aggregate
 from exporter.aggregate import UsageAccumulator, Values
-from exporter.config import Scope
-from exporter.github import ApiError, GitHubClient
+from exporter.config import OwnerRoot, Scope
+from exporter.github import ApiError, GitHubClient, api_path
 from exporter.parse import Record, ReportParseError, StreamParser
+from exporter.source import Clock, Outcome, Reason, ScopeFailure, ScopeResult, utc_now
 
 log = logging.getLogger(__name__)
 
-ENTITY_KIND = {"enterprises": "enterprise-1-day", "orgs": "organization-1-day"}
+ENTITY_KIND: Mapping[OwnerRoot, str] = {
+    "enterprises": "enterprise-1-day",
+    "orgs": "organization-1-day",
+}
 USERS_KIND = "users-1-day"
 TEAMS_KIND = "user-teams-1-day"
-_RETRYABLE = frozenset({"link_expired", "network", "timeout"})
-_OWNER_PARAM = {"enterprises": "{enterprise}", "orgs": "{org}"}
-
-
-def utc_today() -> date:
-    return datetime.now(UTC).date()
+_RETRYABLE: frozenset[Reason] = frozenset({"link_expired", "network", "timeout"})
 
 
 @dataclass(frozen=True)
-class ScopeResult:
-    values: Values
-    day: date | None
+class Owner:
+    """An enterprise or an organization: what one set of report files belongs to."""
 
+    root: OwnerRoot
+    name: str
 
-@dataclass(frozen=True)
-class ScopeFailure:
-    reason: str
-    message: str
+    @classmethod
+    def of(cls, scope: Scope) -> Owner:
+        return cls(scope.owner_root, scope.owner)
 
+    def endpoint(self, kind: str) -> tuple[str, str]:
+        """(metric label template, request path) of one of the owner's report endpoints."""
+        param = "enterprise" if self.root == "enterprises" else "org"
+        template = f"/{self.root}/{{{param}}}/copilot/metrics/reports/{kind}"
+        return template, api_path(template, **{param: self.name})
 
-Outcome = ScopeResult | ScopeFailure
+    def __str__(self) -> str:
+        return f"{self.root}/{self.name}"
 
 
 class Sink(Protocol):
@@ -145,13 +150,13 @@ class _Teams:
 class ReportsSource:
     """Fetches and caches the reports for a set of scopes; one instance per exporter."""
 
-    def __init__(self, client: GitHubClient, today: Callable[[], date] = utc_today) -> None:
+    def __init__(self, client: GitHubClient, clock: Clock = utc_now) -> None:
         self._client = client
-        self._today = today
-        self._entities: dict[str, _Entity] = {}
-        self._teams: dict[str, _Teams] = {}
+        self._clock = clock
+        self._entities: dict[Owner, _Entity] = {}
+        self._teams: dict[Owner, _Teams] = {}
 
-    async def refresh(self, scopes: Iterable[Scope]) -> dict[Scope, Outcome]:
+    async def refresh(self, scopes: Sequence[Scope]) -> dict[Scope, Outcome]:
         """Outcome per scope for the newest day; a wildcard team scope yields one entry per
         team it found."""
         return await self.fetch(scopes, None)
@@ -159,11 +164,11 @@ class ReportsSource:
     async def fetch(self, scopes: Iterable[Scope], day: date | None) -> dict[Scope, Outcome]:
         """Outcomes for one given day (backfill; bypasses the cache) or, with None, the
         newest day."""
-        by_owner: dict[str, list[Scope]] = {}
+        by_owner: dict[Owner, list[Scope]] = {}
         for scope in scopes:
-            by_owner.setdefault(scope.owner_path, []).append(scope)
+            by_owner.setdefault(Owner.of(scope), []).append(scope)
         results = await asyncio.gather(
-            *(self._owner(path, owned, day) for path, owned in by_owner.items())
+            *(self._owner(owner, owned, day) for owner, owned in by_owner.items())
         )
         outcomes: dict[Scope, Outcome] = {}
         for result in results:
@@ -171,21 +176,19 @@ class ReportsSource:
         return outcomes
 
     async def _owner(
-        self, owner_path: str, scopes: list[Scope], day: date | None
+        self, owner: Owner, scopes: list[Scope], day: date | None
     ) -> dict[Scope, Outcome]:
         entity_scopes = [s for s in scopes if not s.is_team]
         team_scopes = [s for s in scopes if s.is_team]
         tasks: list[asyncio.Task[Any]] = []
         async with asyncio.TaskGroup() as group:
             if entity_scopes:
-                tasks.append(group.create_task(self._guard(self._entity(owner_path, day))))
+                tasks.append(group.create_task(self._guard(self._entity(owner, day))))
             if team_scopes:
                 tasks.append(
                     group.create_task(
                         self._guard(
-                            self._team_join(
-                                owner_path, team_scopes, day, entity=bool(entity_scopes)
-                            )
+                            self._team_join(owner, team_scopes, day, entity=bool(entity_scopes))
                         )
                     )
                 )
@@ -228,8 +231,7 @@ class ReportsSource:
             return {
                 scope: ScopeFailure(
                     "team_not_found",
-                    f"team {scope.team!r} is not in the user-teams report of {teams.day}: "
-                    "check the slug (GitHub leaves out teams with fewer than 5 seated members)",
+                    f"team {scope.team!r} is not in the user-teams report of {teams.day}",
                 )
             }
         return {scope: ScopeResult(values, teams.day)}
@@ -247,20 +249,14 @@ class ReportsSource:
 
     def _candidates(self, have: date | None) -> list[date]:
         """Yesterday, then the day before (data lands within two full UTC days)."""
-        yesterday = self._today() - timedelta(days=1)
+        yesterday = self._clock().date() - timedelta(days=1)
         days = [yesterday, yesterday - timedelta(days=1)]
         return [d for d in days if have is None or d > have]
 
-    def _endpoint(self, owner_path: str, kind: str) -> tuple[str, str]:
-        """(metric label template, request path) of a report endpoint."""
-        root = owner_path.split("/", 1)[0]
-        template = f"/{root}/{_OWNER_PARAM[root]}/copilot/metrics/reports/{kind}"
-        return template, f"/{owner_path}/copilot/metrics/reports/{kind}"
-
-    async def links(self, owner_path: str, kind: str, day: date) -> list[str] | None:
+    async def links(self, owner: Owner, kind: str, day: date) -> list[str] | None:
         """The signed download links of one report day; None when it is not there (204/404,
         or no links)."""
-        template, path = self._endpoint(owner_path, kind)
+        template, path = owner.endpoint(kind)
         response = await self._client.get(
             template, path, {"day": day.isoformat()}, ok=(200, 204, 404)
         )
@@ -290,7 +286,7 @@ class ReportsSource:
         return links
 
     async def read(
-        self, owner_path: str, kind: str, day: date, links: list[str], make_sink: Callable[[], Sink]
+        self, owner: Owner, kind: str, day: date, links: list[str], make_sink: Callable[[], Sink]
     ) -> Sink:
         """Download every part into a fresh sink; once, on an expired link or a broken
         transfer, ask for fresh links and start over."""
@@ -310,9 +306,9 @@ class ReportsSource:
                     raise
                 log.info(
                     "download failed; asking for fresh links",
-                    extra={"report": kind, "owner": owner_path, "reason": exc.reason},
+                    extra={"report": kind, "owner": str(owner), "reason": exc.reason},
                 )
-                fresh = await self.links(owner_path, kind, day)
+                fresh = await self.links(owner, kind, day)
                 if fresh is None:
                     raise ApiError("not_found", f"{kind} for {day} vanished") from None
                 links = fresh
@@ -321,14 +317,14 @@ class ReportsSource:
                 raise
         raise AssertionError("unreachable")
 
-    async def _entity(self, owner_path: str, only: date | None) -> _Entity:
-        kind = ENTITY_KIND[owner_path.split("/", 1)[0]]
-        cached = self._entities.get(owner_path) if only is None else None
+    async def _entity(self, owner: Owner, only: date | None) -> _Entity:
+        kind = ENTITY_KIND[owner.root]
+        cached = self._entities.get(owner) if only is None else None
         for day in [only] if only else self._candidates(cached.day if cached else None):
-            links = await self.links(owner_path, kind, day)
+            links = await self.links(owner, kind, day)
             if links is None:
                 continue
-            sink = await self.read(owner_path, kind, day, links, partial(_EntitySink, day))
+            sink = await self.read(owner, kind, day, links, partial(_EntitySink, day))
             assert isinstance(sink, _EntitySink)
             if sink.record is None:
                 raise ApiError(
@@ -337,34 +333,34 @@ class ReportsSource:
                 )
             cached = _Entity(day, aggregate.entity_values(sink.record))
             if only is None:
-                self._entities[owner_path] = cached
+                self._entities[owner] = cached
             break
         if cached is None:
             raise ApiError("no_data", f"no {kind} report for {self._missing(only)}")
         return cached
 
     async def _team_join(
-        self, owner_path: str, scopes: list[Scope], only: date | None, *, entity: bool
+        self, owner: Owner, scopes: list[Scope], only: date | None, *, entity: bool
     ) -> _Teams:
         wanted = (
             None
             if any(s.is_wildcard for s in scopes)
             else frozenset(s.team.lower() for s in scopes if s.team)
         )  # slugs are lower case; configs vary
-        cached = self._teams.get(owner_path) if only is None else None
+        cached = self._teams.get(owner) if only is None else None
         if cached is not None and (
             cached.wanted != wanted or (entity and cached.owner_users is None)
         ):
             cached = None
         for day in [only] if only else self._candidates(cached.day if cached else None):
             team_links, user_links = await asyncio.gather(
-                self.links(owner_path, TEAMS_KIND, day), self.links(owner_path, USERS_KIND, day)
+                self.links(owner, TEAMS_KIND, day), self.links(owner, USERS_KIND, day)
             )
             if team_links is None or user_links is None:
                 continue
-            cached = await self._join(owner_path, day, team_links, user_links, wanted, entity)
+            cached = await self._join(owner, day, team_links, user_links, wanted, entity)
             if only is None:
-                self._teams[owner_path] = cached
+                self._teams[owner] = cached
             break
         if cached is None:
             raise ApiError(
@@ -377,7 +373,7 @@ class ReportsSource:
 
     async def _join(
         self,
-        owner_path: str,
+        owner: Owner,
         day: date,
         team_links: list[str],
         user_links: list[str],
@@ -387,11 +383,11 @@ class ReportsSource:
         """user-teams first (small), then users-1-day streamed into per-team sums."""
         iso = day.isoformat()
         members = await self.read(
-            owner_path, TEAMS_KIND, day, team_links, lambda: _MembersSink(wanted, iso)
+            owner, TEAMS_KIND, day, team_links, lambda: _MembersSink(wanted, iso)
         )
         assert isinstance(members, _MembersSink)
         users = await self.read(
-            owner_path,
+            owner,
             USERS_KIND,
             day,
             user_links,

@@ -39,21 +39,20 @@ team="web"} 1.0
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from exporter import metrics as m
 from exporter.aggregate import Labels, Values, label, number
-from exporter.config import Scope
-from exporter.github import ApiError, GitHubClient
-from exporter.reports import Outcome, ScopeFailure, ScopeResult
+from exporter.config import OwnerRoot, Scope
+from exporter.github import ApiError, GitHubClient, api_path
+from exporter.source import Clock, Outcome, Reason, ScopeFailure, ScopeResult, utc_now
 
 PER_PAGE = "100"  # the API's maximum
 BILLING_ENDPOINT = "/orgs/{org}/copilot/billing"
-SEATS_ENDPOINTS: Mapping[str, str] = {
+SEATS_ENDPOINTS: Mapping[OwnerRoot, str] = {
     "orgs": "/orgs/{org}/copilot/billing/seats",
     "enterprises": "/enterprises/{enterprise}/copilot/billing/seats",
 }
@@ -67,7 +66,7 @@ ACTIVITY_VALUES: tuple[str, ...] = (
 )
 
 # What a token needs to read seats (GitHub's REST docs), named in failure messages.
-PERMISSIONS: Mapping[str, str] = {
+PERMISSIONS: Mapping[OwnerRoot, str] = {
     "orgs": "a classic PAT needs manage_billing:copilot or read:org; a fine-grained PAT or "
     "GitHub App needs the 'GitHub Copilot Business' or 'Administration' organization "
     "permission (read)",
@@ -75,21 +74,15 @@ PERMISSIONS: Mapping[str, str] = {
     "enterprise GitHub App needs 'Enterprise Copilot license management' "
     "(fine-grained PATs cannot read enterprise seats)",
 }
-# Client failure reason -> (scope failure reason, why, fix). Own reasons, so the refresher
-# does not append its usage-metrics advice (which names a policy seats do not depend on).
-_FAILURES: Mapping[str, tuple[str, str, str]] = {
-    "forbidden": ("seats_forbidden", "the token may not read the Copilot seats of {owner}", ""),
+# Client failure reason -> (scope failure reason, why). Own reasons, so the advice is about
+# seats and not the usage-metrics policy, which seats do not depend on.
+_FAILURES: Mapping[Reason, tuple[Reason, str]] = {
+    "forbidden": ("seats_forbidden", "the token may not read the Copilot seats of {owner}"),
     "not_found": (
         "seats_not_found",
         "{owner} has no Copilot Business or Enterprise subscription, or the token may not see it",
-        "check the name; ",
     ),
 }
-
-
-def utc_now() -> datetime:
-    """The clock the buckets are measured against (tests replace it)."""
-    return datetime.now(UTC)
 
 
 # --- parsing one seat ---------------------------------------------------------------------
@@ -254,33 +247,30 @@ def _owner_words(scope: Scope) -> str:
 
 
 def failure(scope: Scope, exc: ApiError) -> ScopeFailure:
-    """A client error as a scope failure whose message names the fix."""
-    root = scope.owner_path.split("/", 1)[0]
-    owner = quote(scope.owner, safe="")
-    path = (exc.endpoint or scope.owner_path).replace("{org}", owner).replace("{enterprise}", owner)
+    """A client error as a scope failure whose message says what the token needs."""
+    path = api_path(exc.endpoint, **scope.path_params) if exc.endpoint else scope.owner_path
     known = _FAILURES.get(exc.reason)
     if known is None or exc.status is None:
         return ScopeFailure(exc.reason, str(exc))
-    reason, why, fix = known
+    reason, why = known
     return ScopeFailure(
         reason,
-        f"{path} answered {exc.status} because "
-        f"{why.format(owner=_owner_words(scope))}: {fix}{PERMISSIONS[root]}; "
-        "or turn seat metrics off with 'seats.enabled: false'",
+        f"{path} answered {exc.status} because {why.format(owner=_owner_words(scope))} "
+        f"({PERMISSIONS[scope.owner_root]})",
     )
 
 
 class SeatsSource:
     """Fetches seat data of enterprise and organization scopes; one instance per exporter."""
 
-    def __init__(self, client: GitHubClient, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, client: GitHubClient, clock: Clock = utc_now) -> None:
         self._client = client
-        self._now = now
+        self._clock = clock
 
-    async def refresh(self, scopes: list[Scope]) -> dict[Scope, Outcome]:
+    async def refresh(self, scopes: Sequence[Scope]) -> dict[Scope, Outcome]:
         """Outcome per scope; every scope is asked at once (the client bounds concurrency)."""
         wanted = [s for s in scopes if not s.is_team]
-        now = (self._now or utc_now)()
+        now = self._clock()
         outcomes = await asyncio.gather(*(self._scope(scope, now) for scope in wanted))
         result: dict[Scope, Outcome] = dict(zip(wanted, outcomes, strict=True))
         for scope in scopes:
@@ -309,7 +299,7 @@ class SeatsSource:
         return ApiError("invalid_response", f"{template}: {what}", status, template)
 
     async def _billing(self, scope: Scope) -> Mapping[str, Any]:
-        path = f"/orgs/{quote(scope.owner, safe='')}/copilot/billing"
+        path = api_path(BILLING_ENDPOINT, **scope.path_params)
         response = await self._client.get(BILLING_ENDPOINT, path)
         try:
             body = response.json()
@@ -321,9 +311,8 @@ class SeatsSource:
 
     async def _seat_list(self, scope: Scope) -> list[Mapping[str, Any]]:
         """Every seat object of every page; an answer without a ``seats`` array raises."""
-        root = scope.owner_path.split("/", 1)[0]
-        template = SEATS_ENDPOINTS[root]
-        path = f"/{root}/{quote(scope.owner, safe='')}/copilot/billing/seats"
+        template = SEATS_ENDPOINTS[scope.owner_root]
+        path = api_path(template, **scope.path_params)
         seats: list[Mapping[str, Any]] = []
         async for response in self._client.paginate(template, path, {"per_page": PER_PAGE}):
             try:

@@ -70,11 +70,15 @@ class Exposition:
     def prepare(self) -> None:
         """Render the current snapshot in both formats (called after each refresh)."""
         with self._lock:  # one render at a time; scrapes do not take this lock
-            generation = self._holder.current.generation
+            snapshot = self._holder.current
             for openmetrics in (False, True):
                 cached = self._cache.get(openmetrics)
-                if cached is None or cached[0] != generation:
-                    self._cache[openmetrics] = (generation, self._render(openmetrics))
+                if cached is None or cached[0] != snapshot.generation:
+                    self._cache[openmetrics] = (snapshot.generation, self._render(openmetrics))
+            self.ready = self.ready or snapshot.ready
+
+    ready = False
+    """Whether ``/metrics`` serves a rendering of a finished refresh (``/readyz``)."""
 
     def _render(self, openmetrics: bool) -> _Rendered:
         plain = _render(self._snapshot_registry, openmetrics)
@@ -120,7 +124,14 @@ def _status(state: ScopeState) -> str:
     return "up" if state.up else f"down ({state.reason})"
 
 
-def landing_page(snapshot: Snapshot, telemetry_path: str) -> bytes:
+DEMO_BANNER = (
+    '<p class="demo"><strong>Demo mode:</strong> these are simulated data from the '
+    "exporter's built-in fake GitHub, not your organization's. Pass <code>--config.file"
+    "</code> or set <code>GITHUB_TOKEN</code> to read GitHub.</p>"
+)
+
+
+def landing_page(snapshot: Snapshot, telemetry_path: str, *, demo: bool = False) -> bytes:
     rows = []
     seats = {state.scope: state for state in snapshot.seats}
     for state in snapshot.scopes:
@@ -147,8 +158,10 @@ def landing_page(snapshot: Snapshot, telemetry_path: str) -> bytes:
     page = f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>GitHub Copilot Exporter</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}</style></head>
+td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}
+.demo{{background:#fff3cd;border:1px solid #e0a800;padding:.6em}}</style></head>
 <body><h1>GitHub Copilot Exporter</h1>
+{DEMO_BANNER if demo else ""}
 <p>Version {html.escape(__version__)}. <a href="{path}">Metrics</a> ·
 <a href="/healthz">Health</a> · <a href="/readyz">Readiness</a></p>
 <table><tr><th>Type</th><th>Scope</th><th>Source</th><th>Status</th><th>Report day</th>
@@ -188,13 +201,13 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/":
             self._send(
                 200,
-                landing_page(srv.snapshot(), srv.telemetry_path),
+                landing_page(srv.snapshot(), srv.telemetry_path, demo=srv.demo),
                 {"Content-Type": "text/html; charset=utf-8"},
             )
         elif path == "/healthz":
             self._send(200, b"ok\n", {"Content-Type": "text/plain"})
         elif path == "/readyz":
-            ready = srv.snapshot().ready
+            ready = srv.exposition.ready
             self._send(
                 200 if ready else 503,
                 b"ready\n" if ready else b"not ready\n",
@@ -231,10 +244,13 @@ class ExporterHTTPServer(ThreadingHTTPServer):
         snapshot: Callable[[], Snapshot],
         telemetry_path: str = "/metrics",
         web: WebConfig | None = None,
+        *,
+        demo: bool = False,
     ) -> None:
         self.exposition = exposition
         self.snapshot = snapshot
         self.telemetry_path = telemetry_path
+        self.demo = demo
         self.web = web or WebConfig()
         if ":" in address[0]:
             self.address_family = socket.AF_INET6

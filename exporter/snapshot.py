@@ -14,6 +14,7 @@ from datetime import date
 
 from exporter.aggregate import Values
 from exporter.config import Scope
+from exporter.source import Reason
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class ScopeState:
     last_success: float | None = None
     last_failure: float | None = None
     error: str | None = None
-    reason: str | None = None
+    reason: Reason | None = None
     duration: float | None = None
 
     def succeeded(
@@ -44,7 +45,7 @@ class ScopeState:
             duration=duration,
         )
 
-    def failed(self, reason: str, error: str, now: float, duration: float) -> ScopeState:
+    def failed(self, reason: Reason, error: str, now: float, duration: float) -> ScopeState:
         """Keep the last good values; only the status changes."""
         return replace(
             self, up=False, last_failure=now, error=error, reason=reason, duration=duration

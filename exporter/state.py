@@ -15,6 +15,7 @@ from typing import Any
 from exporter.config import Scope
 from exporter.files import write_atomic
 from exporter.snapshot import ScopeState, Snapshot
+from exporter.source import as_reason
 
 log = logging.getLogger(__name__)
 VERSION = 1
@@ -55,7 +56,7 @@ def _load_state(raw: dict[str, Any]) -> ScopeState:
         raw.get("last_success"),
         raw.get("last_failure"),
         raw.get("error"),
-        raw.get("reason"),
+        as_reason(raw.get("reason")),
     )
 
 

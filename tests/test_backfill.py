@@ -30,10 +30,11 @@ from exporter.fakegithub import FakeGitHub, Fault, SimulatedStore, StaticStore
 from exporter.github import GitHubClient
 from exporter.legacy import day_values
 from exporter.metrics import spec_index
-from exporter.reports import ReportsSource, ScopeResult, utc_today
-from tests.conftest import TOKEN
+from exporter.reports import ReportsSource
+from exporter.source import ScopeResult
 from tests.fixtures import ESTATE_SCOPES, estate
 from tests.fixtures_legacy import SEED_EXAMPLE
+from tests.helpers import TOKEN, yesterday
 from tests.prom import Prometheus, require_binaries, running_prometheus, wait_until
 
 FAST = {"backoff": 0.01, "min_rate_limit_wait": 0.05}
@@ -76,7 +77,7 @@ def _env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def days_back(*back: int) -> list[date]:
-    return [utc_today() - timedelta(days=b) for b in back]
+    return [(yesterday() + timedelta(days=1)) - timedelta(days=b) for b in back]
 
 
 def report_days_asked(github: FakeGitHub) -> set[str]:
@@ -138,7 +139,7 @@ def test_job_and_instance_are_required_once(
 
 def test_days_that_cannot_have_a_report_yet_are_refused(tmp_path: Path, github: FakeGitHub) -> None:
     config = write_config(tmp_path / "c.yml", github.api_url, [{"org": "octo"}])
-    today = utc_today()
+    today = yesterday() + timedelta(days=1)
     status, _, err = run(
         [
             "--config.file",
@@ -616,7 +617,7 @@ def test_backfilled_days_and_the_live_scrape_are_one_series_in_prometheus(
     try:
         instance = f"127.0.0.1:{exporter.port}"
         target = {"job": "copilot", "instance": instance}
-        today = utc_today()
+        today = yesterday() + timedelta(days=1)
         # 30 days ending the day before yesterday: yesterday is the live exporter's day, so
         # the newest point can only come from the scrape.
         first, last = today - timedelta(days=31), today - timedelta(days=2)

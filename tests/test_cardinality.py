@@ -11,8 +11,8 @@ from exporter.aggregate import Values
 from exporter.config import Cardinality, ConfigError, DimensionRule, Scope, build
 from exporter.fakegithub import StaticStore
 from exporter.snapshot import ScopeState
-from tests.conftest import ExporterFactory, samples, scrape, value, yesterday
 from tests.fixtures import ESTATE_SCOPES, estate
+from tests.helpers import ExporterFactory, samples, scrape, value, yesterday
 
 GEN = "github_copilot_code_generations"
 

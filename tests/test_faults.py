@@ -19,8 +19,8 @@ import pytest
 
 from exporter.fakegithub import FakeGitHub, Fault, RecordedRequest, StaticStore
 from exporter.logs import JsonFormatter, LogfmtFormatter
-from tests.conftest import ExporterFactory, samples, scrape, value, yesterday
 from tests.fixtures import entity
+from tests.helpers import ExporterFactory, samples, scrape, value, yesterday
 
 BAD, GOOD = "bad", "good"
 SCOPES = [{"org": BAD}, {"org": GOOD}]
@@ -60,31 +60,6 @@ def half_written_ndjson(day: date) -> bytes:
 def timeout_config(github: FakeGitHub, retries: int = MAX_RETRIES) -> dict[str, object]:
     """The shortest client timeout the config accepts (1 s)."""
     return {"api_url": github.api_url, "max_retries": retries, "timeout": 1}
-
-
-@dataclass(frozen=True)
-class Stamped:
-    at: float
-    request: RecordedRequest
-
-
-@pytest.fixture
-def stamps(github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> list[Stamped]:
-    """Every request the fake records, with the wall-clock time it was recorded.
-
-    RecordedRequest carries no time, so the fake's recorder is wrapped: it runs before the
-    answer is sent, so a retry's stamp minus the limited answer's stamp is a lower bound
-    of the wait the client observed.
-    """
-    stamped: list[Stamped] = []
-    record = github._record
-
-    def stamping(request: RecordedRequest) -> None:
-        stamped.append(Stamped(time.time(), request))
-        record(request)
-
-    monkeypatch.setattr(github, "_record", stamping)
-    return stamped
 
 
 def warnings_of(records: list[logging.LogRecord]) -> list[logging.LogRecord]:
@@ -780,9 +755,9 @@ def test_a_day_not_ready_yet_is_no_failure(
 
 
 def _first(
-    stamped: list[Stamped], match: Callable[[RecordedRequest], bool], after: float = 0.0
-) -> Stamped:
-    return next(s for s in stamped if match(s.request) and s.at > after)
+    seen: list[RecordedRequest], match: Callable[[RecordedRequest], bool], after: float = 0.0
+) -> RecordedRequest:
+    return next(r for r in seen if match(r) and r.at > after)
 
 
 def _is_links(org: str) -> Callable[[RecordedRequest], bool]:
@@ -790,7 +765,9 @@ def _is_links(org: str) -> Callable[[RecordedRequest], bool]:
 
 
 def test_rate_limit_with_retry_after_pauses_every_request(
-    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory, stamps: list[Stamped]
+    store: StaticStore,
+    github: FakeGitHub,
+    make_exporter: ExporterFactory,
 ) -> None:
     publish(store, yesterday(), NEW_GEN)
     github.add_fault(Fault(links_path(BAD), status=429, headers={"retry-after": "1"}, times=1))
@@ -800,11 +777,12 @@ def test_rate_limit_with_retry_after_pauses_every_request(
 
     exporter.refresh_now()
 
+    stamps = github.requests
     limited = _first(stamps, lambda r: _is_links(BAD)(r) and r.status == 429)
     retry = _first(stamps, _is_links(BAD), after=limited.at)
-    assert retry.request.status == 200
+    assert retry.status == 200
     assert retry.at - limited.at >= 1.0
-    files = [s for s in stamps if s.request.host == "download"]
+    files = [s for s in stamps if s.host == "download"]
     assert len(files) == 2
     assert all(s.at - limited.at >= 1.0 for s in files)
     body = scrape(exporter).text
@@ -822,7 +800,9 @@ def test_rate_limit_with_retry_after_pauses_every_request(
 
 
 def test_rate_limit_reset_header_holds_every_request_until_the_reset(
-    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory, stamps: list[Stamped]
+    store: StaticStore,
+    github: FakeGitHub,
+    make_exporter: ExporterFactory,
 ) -> None:
     publish(store, yesterday(), NEW_GEN)
     reset = int(time.time()) + 2
@@ -839,18 +819,21 @@ def test_rate_limit_reset_header_holds_every_request_until_the_reset(
 
     exporter.refresh_now()
 
+    stamps = github.requests
     limited = _first(stamps, lambda r: _is_links(BAD)(r) and r.status == 403)
     retry = _first(stamps, _is_links(BAD), after=limited.at)
-    assert retry.request.status == 200
+    assert retry.status == 200
     assert reset <= retry.at <= reset + 2.5  # until the reset, not the 60 s fallback
-    assert all(s.at >= reset for s in stamps if s.request.host == "download")
+    assert all(s.at >= reset for s in stamps if s.host == "download")
     body = scrape(exporter).text
     assert value(body, "github_copilot_up", scope=BAD) == 1
     assert value(body, "github_copilot_up", scope=GOOD) == 1
 
 
 def test_a_rate_limit_on_many_scopes_at_once_sends_no_storm(
-    store: StaticStore, github: FakeGitHub, make_exporter: ExporterFactory, stamps: list[Stamped]
+    store: StaticStore,
+    github: FakeGitHub,
+    make_exporter: ExporterFactory,
 ) -> None:
     orgs = [f"org{n}" for n in range(8)]
     day = yesterday()
@@ -864,7 +847,7 @@ def test_a_rate_limit_on_many_scopes_at_once_sends_no_storm(
 
     exporter.refresh_now()
 
-    limited = [s for s in stamps if s.request.status == 429]
+    limited = [s for s in github.requests if s.status == 429]
     assert len(limited) == len(orgs)
     # one answer of 429 pauses everybody: never more than a full semaphore per second
     for first in limited:

@@ -5,22 +5,23 @@ from __future__ import annotations
 import logging
 from calendar import timegm
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from exporter import legacy
 from exporter import metrics as m
+from exporter.app import default_sources
 from exporter.config import Scope
 from exporter.demo import demo_scopes
 from exporter.fakegithub import FakeGitHub, Fault, SimulatedStore, StaticStore
-from tests.conftest import ExporterFactory, samples, scrape, value, yesterday
+from exporter.github import GitHubClient
+from exporter.legacy import LegacySource
+from exporter.source import Clock, Source
 from tests.fixtures import entity
 from tests.fixtures_legacy import SEED_EXAMPLE, seed_day, seed_days
-from tests.test_reports_source import normalise
+from tests.helpers import ExporterFactory, Golden, normalise, samples, scrape, value, yesterday
 
-GOLDEN = Path(__file__).parent / "golden" / "legacy.prom"
 SCOPES: list[dict[str, Any]] = [
     {"enterprise": "acme"},
     {"enterprise": "acme", "team": "platform"},
@@ -109,7 +110,7 @@ def test_odd_values_are_skipped_not_fatal() -> None:
 
 
 def test_golden_metrics_for_the_documented_example_in_every_scope_type(
-    store: StaticStore, make_exporter: ExporterFactory, update_golden: bool
+    store: StaticStore, make_exporter: ExporterFactory, golden: Golden
 ) -> None:
     day = yesterday()
     for owner in OWNERS:
@@ -117,9 +118,7 @@ def test_golden_metrics_for_the_documented_example_in_every_scope_type(
     exporter = make_exporter(SCOPES, source="legacy")
     exporter.refresh_now()
     body = scrape(exporter).text
-    if update_golden:
-        GOLDEN.write_text(normalise(body))
-    assert normalise(body) == GOLDEN.read_text(), "run pytest --update-golden after review"
+    golden("legacy.prom", normalise(body))
     for scope in ("acme", "acme/platform", "octo", "octo/web"):
         assert value(body, "github_copilot_up", scope=scope) == 1
         assert value(body, "github_copilot_report_day_timestamp_seconds", scope=scope) == midnight(
@@ -133,13 +132,16 @@ def test_every_page_is_read_and_the_newest_day_exported(
     store: StaticStore,
     github: FakeGitHub,
     make_exporter: ExporterFactory,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(legacy, "PER_PAGE", 20)
+    def twenty_per_page(client: GitHubClient, clock: Clock) -> dict[str, Source]:
+        return {**default_sources(client, clock), "legacy": LegacySource(client, clock, 20)}
+
     newest = yesterday()
     store.set_legacy("orgs/octo/team/web", seed_days(newest, 30))  # 2 fall before `since`
     store.set_legacy("orgs/octo", list(reversed(seed_days(newest, 30))))
-    exporter = make_exporter(legacy_scopes({"org": "octo", "team": "web"}, {"org": "octo"}))
+    exporter = make_exporter(
+        legacy_scopes({"org": "octo", "team": "web"}, {"org": "octo"}), sources=twenty_per_page
+    )
     exporter.refresh_now()
     body = scrape(exporter).text
     for scope in ("octo/web", "octo"):

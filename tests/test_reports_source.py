@@ -4,54 +4,33 @@ from __future__ import annotations
 
 import gzip
 import logging
-import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from exporter.fakegithub import FakeGitHub, Fault, StaticStore
-from tests.conftest import TOKEN, ExporterFactory, samples, scrape, value, yesterday
 from tests.fixtures import ESTATE_SCOPES, entity, estate, membership, user
-
-GOLDEN = Path(__file__).parent / "golden" / "reports.prom"
-_VOLATILE = re.compile(
-    r"^(github_copilot_(last_success_timestamp_seconds|last_failure_timestamp_seconds|"
-    r"refresh_duration_seconds|rate_limit_\w+|report_day_timestamp_seconds)\{.*\}) \S+$"
+from tests.helpers import (
+    TOKEN,
+    ExporterFactory,
+    Golden,
+    normalise,
+    samples,
+    scrape,
+    value,
+    yesterday,
 )
-_LIVE = (
-    "process_",
-    "python_",
-    "github_copilot_api_re",
-    "github_copilot_refreshes",
-    "github_copilot_report_download_bytes",
-    "github_copilot_rate_limit",
-    "github_copilot_exporter_build",
-)
-
-
-def normalise(body: str) -> str:
-    """The exposition without process metrics, with time-dependent values masked."""
-    kept = []
-    for line in body.splitlines():
-        name = line.removeprefix("# HELP ").removeprefix("# TYPE ")
-        if name.startswith(_LIVE):
-            continue
-        kept.append(_VOLATILE.sub(r"\1 <volatile>", line))
-    return "\n".join(kept) + "\n"
 
 
 def test_golden_metrics_for_every_scope_type(
-    store: StaticStore, make_exporter: ExporterFactory, update_golden: bool
+    store: StaticStore, make_exporter: ExporterFactory, golden: Golden
 ) -> None:
     day = yesterday()
     estate(store, day)
     exporter = make_exporter(ESTATE_SCOPES)
     exporter.refresh_now()
     body = scrape(exporter).text
-    if update_golden:
-        GOLDEN.write_text(normalise(body))
-    assert normalise(body) == GOLDEN.read_text(), "run pytest --update-golden after review"
+    golden("reports.prom", normalise(body))
     assert (
         value(body, "github_copilot_report_day_timestamp_seconds", scope="octo/web")
         == (day - day.fromtimestamp(0)).total_seconds()

@@ -27,8 +27,8 @@ from exporter import webconfig
 from exporter.app import Exporter
 from exporter.config import ConfigError
 from exporter.fakegithub import FakeGitHub, Fault, StaticStore
-from tests.conftest import TOKEN, ExporterFactory, scrape, value, yesterday
 from tests.fixtures import ESTATE_SCOPES, estate
+from tests.helpers import TOKEN, ExporterFactory, scrape, value, yesterday
 
 
 def free_port() -> int:

@@ -1,7 +1,7 @@
 """The seats source end to end: fake GitHub over HTTP -> client -> seats -> /metrics.
 
-Seat timestamps are set relative to a frozen clock (``exporter.seats.utc_now``), so a seat
-used exactly 7 days ago stays exactly 7 days old while the test runs.
+Seat timestamps are set relative to a frozen clock (the seats source gets ``NOW`` as its
+clock), so a seat used exactly 7 days ago stays exactly 7 days old while the test runs.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ import pytest
 from exporter import config as config_mod
 from exporter import metrics as m
 from exporter import seats
-from exporter.app import Exporter
+from exporter.app import SEATS, Exporter, default_sources
 from exporter.fakegithub import FakeGitHub, Fault, StaticStore
-from exporter.seats import ACTIVITY_VALUES, Seat, activity_bucket, editor_name
-from tests.conftest import TOKEN, ExporterFactory, samples, scrape, value, yesterday
+from exporter.github import GitHubClient
+from exporter.seats import ACTIVITY_VALUES, Seat, SeatsSource, activity_bucket, editor_name
+from exporter.source import Clock, Source
 from tests.fixtures import entity
+from tests.helpers import TOKEN, ExporterFactory, samples, scrape, value, yesterday
 
 NOW = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -30,9 +32,19 @@ SEAT_METRICS = frozenset(spec.name for spec in m.SEATS_SPECS)
 Json = dict[str, Any]
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(seats, "utc_now", lambda: NOW)
+def seats_at_now(client: GitHubClient, clock: Clock) -> dict[str, Source]:
+    """The exporter's own sources, with seat ages measured at NOW."""
+    return {**default_sources(client, clock), SEATS: SeatsSource(client, lambda: NOW)}
+
+
+@pytest.fixture
+def make_exporter(make_exporter: ExporterFactory) -> ExporterFactory:
+    """Every exporter of this module measures seat ages at NOW."""
+
+    def make(scopes: list[Json], **options: Any) -> Exporter:
+        return make_exporter(scopes, sources=seats_at_now, **options)
+
+    return make
 
 
 def stamp(ago: timedelta | None) -> str | None:

@@ -36,8 +36,8 @@ from exporter.config import AppAuth
 from exporter.fakegithub import FakeGitHub, Fault, RecordedRequest, StaticStore
 from exporter.github import ApiError, ApiStats, GitHubClient
 from exporter.logs import REDACTED, JsonFormatter, LogfmtFormatter, register_secret
-from tests.conftest import TOKEN, ExporterFactory, scrape, value, yesterday
 from tests.fixtures import entity
+from tests.helpers import TOKEN, ExporterFactory, scrape, value, yesterday
 
 BAD, GOOD = "bad", "good"
 SCOPES = [{"org": BAD}, {"org": GOOD}]

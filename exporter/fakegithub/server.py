@@ -93,7 +93,11 @@ class Fault:
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One request as the fake saw it; status 0 means no answer was sent (a reset)."""
+    """One request as the fake saw it; status 0 means no answer was sent (a reset).
+
+    ``at`` is the wall-clock time it was recorded, before the answer went out: a retry's
+    ``at`` minus the refused answer's is a lower bound of the wait the client observed.
+    """
 
     host: Host
     method: str
@@ -101,6 +105,7 @@ class RecordedRequest:
     query: dict[str, str]
     headers: dict[str, str]
     status: int
+    at: float = field(default_factory=time.time)
 
 
 @dataclass

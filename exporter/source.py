@@ -1,0 +1,106 @@
+"""What every source shares: the ``Source`` protocol, its outcomes, failure reasons with the
+advice that goes with each, and the clock.
+
+The sources (reports, legacy, seats) and everything downstream of them (refresh, backfill,
+state file, landing page) speak these words; none of them imports another source for them.
+A failure reason is a label value (``github_copilot_scope_failure{reason}``,
+``github_copilot_api_request_failures_total{reason}``), so the set is closed and typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Final, Literal, Protocol, get_args
+
+from exporter.aggregate import Values
+from exporter.config import Scope
+
+Reason = Literal[
+    # what the GitHub client saw
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "unprocessable",
+    "rate_limited",
+    "server_error",
+    "client_error",
+    "timeout",
+    "network",
+    "invalid_response",
+    "link_expired",
+    "pagination_loop",
+    "app_auth_failed",
+    # what a source concluded
+    "no_data",
+    "team_not_found",
+    "policy_disabled",
+    "endpoint_closed",
+    "unsupported",
+    "seats_forbidden",
+    "seats_not_found",
+    # the exporter itself
+    "internal_error",
+]
+REASONS: Final[frozenset[str]] = frozenset(get_args(Reason))
+
+# The fix for a failure, in one clause; a log line or landing page reads "message: advice".
+ADVICE: Final[Mapping[Reason, str]] = {
+    "unauthorized": "the token is invalid or expired: renew it",
+    "forbidden": "the token lacks the permission, or the 'Copilot usage metrics' policy is "
+    "disabled: see the README's token permissions table",
+    "rate_limited": "lower the refresh frequency or use a GitHub App token",
+    "team_not_found": "fix the team slug in the config (GitHub leaves out teams with fewer "
+    "than 5 seated members)",
+    "policy_disabled": "enable the Copilot metrics API policy for this org/enterprise",
+    "endpoint_closed": "switch this scope to 'source: reports'",
+    "seats_forbidden": "grant the seat permission of the README's token permissions table, "
+    "or turn seat metrics off with 'seats.enabled: false'",
+    "seats_not_found": "check the name, or turn seat metrics off with 'seats.enabled: false'",
+    "app_auth_failed": "check app_id, the private key and that the App is installed",
+}
+
+
+def as_reason(text: object) -> Reason | None:
+    """A stored reason (state file) back as a :data:`Reason`; None when unknown."""
+    return text if isinstance(text, str) and text in REASONS else None  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class ScopeResult:
+    """A scope's values for one report day (``None``: the source has no day to tell)."""
+
+    values: Values
+    day: date | None
+
+
+@dataclass(frozen=True)
+class ScopeFailure:
+    """Why a scope has no new values: a reason (label value) and what happened."""
+
+    reason: Reason
+    message: str
+
+    def describe(self) -> str:
+        """What happened and, where the reason has one, how to fix it."""
+        advice = ADVICE.get(self.reason)
+        return f"{self.message}: {advice}" if advice else self.message
+
+
+Outcome = ScopeResult | ScopeFailure
+
+
+class Source(Protocol):
+    """Something that turns scopes into outcomes: one call per refresh, every scope at once
+    (so a source can share requests between scopes of one owner)."""
+
+    async def refresh(self, scopes: Sequence[Scope]) -> dict[Scope, Outcome]: ...
+
+
+Clock = Callable[[], datetime]
+"""The time now, in UTC; sources and the exporter take one so tests can fix it."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

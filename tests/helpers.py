@@ -1,0 +1,93 @@
+"""Helpers every test module may import: the test token, scraping, reading samples, and the
+exposition as golden files hold it. Fixtures live in conftest.py; no test module imports
+another test module."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+import httpx
+
+if TYPE_CHECKING:
+    from exporter.app import Exporter, SourceFactory
+    from exporter.source import Clock
+
+TOKEN = "ghp_TestTokenThatMustNeverLeak0123456789"
+
+Golden = Callable[[str, str], None]
+"""The ``golden`` fixture: ``golden(name, text)`` compares with ``tests/golden/<name>``."""
+
+
+class ExporterFactory(Protocol):
+    """The ``make_exporter`` fixture: a served exporter for a list of scopes."""
+
+    def __call__(
+        self,
+        scopes: list[dict[str, Any]],
+        *,
+        sources: SourceFactory = ...,
+        clock: Clock = ...,
+        **config: Any,
+    ) -> Exporter: ...
+
+
+def yesterday() -> date:
+    return datetime.now(UTC).date() - timedelta(days=1)
+
+
+def scrape(exporter: Exporter, path: str = "/metrics", **headers: str) -> httpx.Response:
+    return httpx.get(f"http://127.0.0.1:{exporter.port}{path}", headers=headers, timeout=10)
+
+
+_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})?\s+(\S+)$")
+
+
+def samples(body: str) -> dict[str, float]:
+    """``name{labels}`` -> value for every sample line of a text exposition."""
+    out: dict[str, float] = {}
+    for line in body.splitlines():
+        match = _SAMPLE.match(line)
+        if match and not line.startswith("#"):
+            out[match.group(1) + (match.group(2) or "")] = float(match.group(3))
+    return out
+
+
+def value(body: str, name: str, **labels: str) -> float | None:
+    """The value of the one sample of ``name`` whose labels include ``labels``."""
+    found = [
+        v
+        for key, v in samples(body).items()
+        if key.split("{", 1)[0] == name and all(f'{k}="{val}"' in key for k, val in labels.items())
+    ]
+    assert len(found) <= 1, f"{name}{labels} matches {len(found)} samples"
+    return found[0] if found else None
+
+
+_VOLATILE = re.compile(
+    r"^(github_copilot_(last_success_timestamp_seconds|last_failure_timestamp_seconds|"
+    r"refresh_duration_seconds|rate_limit_\w+|report_day_timestamp_seconds)\{.*\}) \S+$"
+)
+_LIVE = (
+    "process_",
+    "python_",
+    "github_copilot_api_re",
+    "github_copilot_refreshes",
+    "github_copilot_report_download_bytes",
+    "github_copilot_rate_limit",
+    "github_copilot_exporter_build",
+)
+
+
+def normalise(body: str) -> str:
+    """The exposition without process metrics, with time-dependent values masked: what a
+    golden file holds."""
+    kept = []
+    for line in body.splitlines():
+        name = line.removeprefix("# HELP ").removeprefix("# TYPE ")
+        if name.startswith(_LIVE):
+            continue
+        kept.append(_VOLATILE.sub(r"\1 <volatile>", line))
+    return "\n".join(kept) + "\n"
