@@ -27,9 +27,10 @@ from typing import Any, NoReturn
 import httpx
 import pytest
 import yaml
+from prometheus_client.core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 
-from exporter.backfill import escape_label_value, format_value
+from exporter.backfill import writer
 
 INSTALL_HINT = (
     "install Prometheus to run it: `apt-get install prometheus` (Debian/Ubuntu; the package "
@@ -312,25 +313,25 @@ def daily_history_openmetrics(
     timestamps: Sequence[float],
     keep: Callable[[str], bool] = lambda name: True,
 ) -> str:
-    """OpenMetrics text with every gauge sample of ``exposition`` repeated at ``timestamps``.
+    """OpenMetrics text with every gauge sample of ``exposition`` repeated at ``timestamps``,
+    written by the backfill's own writer.
 
     ``extra_labels`` (job, instance) make the series the same ones a scrape would write.
     Counters are left out: a backfilled counter would have to be monotonic across days.
     """
-    out: list[str] = []
     times = sorted(timestamps)
+    families: list[Metric] = []
     for family in text_string_to_metric_families(exposition):
         if family.type not in ("gauge", "unknown", "untyped") or not keep(family.name):
             continue
-        out.append(f"# TYPE {family.name} gauge")
-        for sample in family.samples:
-            labels = {**sample.labels, **extra_labels}
-            rendered = ",".join(f'{k}="{escape_label_value(v)}"' for k, v in sorted(labels.items()))
-            value = format_value(sample.value)
-            for ts in times:
-                out.append(f"{sample.name}{{{rendered}}} {value} {ts:.3f}")
-    out.append("# EOF")
-    return "\n".join(out) + "\n"
+        gauge = Metric(family.name, family.documentation, "gauge")
+        gauge.samples = [
+            sample._replace(labels={**sample.labels, **extra_labels}, timestamp=round(ts, 3))
+            for sample in family.samples
+            for ts in times
+        ]
+        families.append(gauge)
+    return writer.text(families)
 
 
 def backfill_daily_history(

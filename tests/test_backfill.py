@@ -21,20 +21,29 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from prometheus_client.core import Metric
+from prometheus_client.openmetrics import parser as openmetrics
+from prometheus_client.samples import Sample
 
 from exporter import backfill, cardinality
 from exporter import config as config_mod
 from exporter.app import Exporter, static_token
+from exporter.backfill import writer
+from exporter.backfill.fetch import DayOutcome, fetch_days
+from exporter.backfill.progress import Progress
+from exporter.backfill.writer import sample_timestamp
 from exporter.config import Config, Scope
 from exporter.fakegithub import FakeGitHub, Fault, SimulatedStore, StaticStore
 from exporter.github import GitHubClient
 from exporter.legacy import day_values
 from exporter.metrics import spec_index
 from exporter.reports import ReportsSource
+from exporter.snapshot import ScopeState
 from exporter.source import ScopeResult
 from tests.fixtures import ESTATE_SCOPES, estate
 from tests.fixtures_legacy import SEED_EXAMPLE
-from tests.helpers import TOKEN, yesterday
+from tests.helpers import TOKEN, ExporterFactory, scrape, yesterday
+from tests.helpers import value as live_value
 from tests.prom import Prometheus, require_binaries, running_prometheus, wait_until
 
 FAST = {"backoff": 0.01, "min_rate_limit_wait": 0.05}
@@ -88,7 +97,7 @@ def report_days_asked(github: FakeGitHub) -> set[str]:
 
 
 def test_a_day_is_stamped_one_second_into_the_next_day() -> None:
-    stamp = backfill.sample_timestamp(date(2026, 3, 1))
+    stamp = sample_timestamp(date(2026, 3, 1))
     assert datetime.fromtimestamp(stamp, UTC) == datetime(2026, 3, 2, 0, 0, 1, tzinfo=UTC)
 
 
@@ -181,7 +190,7 @@ def test_each_day_becomes_one_file_with_the_live_series_and_one_timestamp(
     )
     assert status == 0, summary
     text = (tmp_path / "out" / f"{day}.om").read_text()
-    stamp = str(backfill.sample_timestamp(day))
+    stamp = str(sample_timestamp(day))
     samples = [line for line in text.splitlines() if not line.startswith("#")]
     assert samples and all(line.endswith(f" {stamp}") for line in samples)
     assert text.endswith("# EOF\n")
@@ -385,6 +394,64 @@ def test_merge_joins_the_day_files_with_one_eof(
     assert text == "".join(day_texts) + "# EOF\n"
 
 
+def test_a_day_file_reads_back_as_its_families_in_prometheus_clients_openmetrics_parser() -> None:
+    state = ScopeState(
+        Scope("organization", "octo", None, "legacy"),
+        up=True,
+        values=day_values(SEED_EXAMPLE),
+        report_day=date(2024, 6, 24),
+    )
+    odd = {"job": 'co"pilot\\x', "instance": "exporter:9185\nsecond line"}
+    stamp = sample_timestamp(date(2024, 6, 24))
+    families = writer.day_families([state], stamp, odd)
+    text = writer.render([state], stamp, odd).text
+    # prometheus-client's own OpenMetrics parser (it has no type hints)
+    parsed: list[Metric] = list(openmetrics.text_string_to_metric_families(text))  # type: ignore[no-untyped-call]
+
+    def seconds(sample: Sample) -> float | None:
+        return None if sample.timestamp is None else float(sample.timestamp)
+
+    def shape(family: Metric) -> tuple[Any, ...]:
+        return (
+            family.name,
+            family.type,
+            family.documentation,
+            [(s.name, s.labels, s.value, seconds(s)) for s in family.samples],
+        )
+
+    assert [shape(f) for f in parsed] == [shape(f) for f in families]
+    assert all(s.labels["job"] == 'co"pilot\\x' for f in parsed for s in f.samples)
+
+
+def test_a_day_whose_fetch_crashes_fails_every_scope_and_the_other_days_go_on() -> None:
+    """The guard lives in fetch_days, so any kind of day source gets it."""
+    days = [date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)]
+    scopes = (Scope("organization", "octo"), Scope("team", "octo", "web"))
+
+    class Billing:  # a second kind of day source, as a billing history would be
+        file_tag = "billing"
+
+        def __init__(self) -> None:
+            self.scopes = scopes
+
+        async def fetch_day(self, day: date) -> DayOutcome:
+            if day == days[1]:
+                raise RuntimeError("a bug")
+            return DayOutcome(day, tuple(ScopeState(s, up=True, report_day=day) for s in scopes))
+
+    got: list[DayOutcome] = []
+    asyncio.run(fetch_days(Billing(), days, got.append))
+    by_day = {outcome.day: outcome for outcome in got}
+    assert sorted(by_day) == days
+    crashed = by_day[days[1]]
+    assert crashed.states == () and not crashed.complete
+    assert [(s, r) for s, r, _ in crashed.failed] == [(s, "internal_error") for s in scopes]
+    assert all(by_day[d].complete and len(by_day[d].states) == 2 for d in (days[0], days[2]))
+    # its day files are its own: resumption of the reports does not take them as done
+    assert writer.day_file(Path("out"), days[0], "billing") == Path("out/2026-03-01.billing.om")
+    assert writer.day_file(Path("out"), days[0]) == Path("out/2026-03-01.om")
+
+
 # --- legacy archives ----------------------------------------------------------------------
 
 
@@ -413,7 +480,7 @@ def test_legacy_files_become_day_files_of_their_scope(tmp_path: Path) -> None:
         "2024-06-25.legacy.team.octo.web.om",
     ]
     text = (tmp_path / "out" / names[0]).read_text()
-    stamp = backfill.sample_timestamp(date(2024, 6, 24))
+    stamp = sample_timestamp(date(2024, 6, 24))
     assert (
         'github_copilot_ide_code_suggestions{editor="vscode",instance="exporter:9185",'
         'job="copilot",language="python",model="default",scope="octo",'
@@ -455,12 +522,50 @@ def test_legacy_files_respect_from_and_to(tmp_path: Path) -> None:
     ]
 
 
+def test_a_timestamp_date_is_the_same_day_in_backfill_and_in_the_live_legacy_source(
+    tmp_path: Path, store: StaticStore, make_exporter: ExporterFactory
+) -> None:
+    stamped = {**SEED_EXAMPLE, "date": "2024-06-24T00:00:00Z"}  # as some archives hold it
+    day = date(2024, 6, 24)
+    midnight = float(timegm(day.timetuple()))
+    archive = tmp_path / "octo.json"
+    archive.write_text(json.dumps([stamped]))
+    status, summary, _ = run(
+        ["--output", str(tmp_path / "out"), *LABELS, "--legacy-files", f"org:octo={archive}"]
+    )
+    assert status == 0, summary
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [
+        "2024-06-24.legacy.organization.octo.om"
+    ]
+    backfilled = parse_day_file(
+        (tmp_path / "out" / "2024-06-24.legacy.organization.octo.om").read_text()
+    )
+    target = {"job": "copilot", "instance": "exporter:9185"}
+    key = (
+        "github_copilot_report_day_timestamp_seconds",
+        frozenset({"scope": "octo", "scope_type": "organization", **target}.items()),
+    )
+    assert backfilled[key] == {sample_timestamp(day): midnight}
+
+    store.set_legacy("orgs/octo", [stamped])
+    exporter = make_exporter(
+        [{"org": "octo", "source": "legacy"}],
+        clock=lambda: datetime(2024, 6, 25, 12, tzinfo=UTC),
+    )
+    exporter.refresh_now()
+    live = scrape(exporter).text
+    assert live_value(live, "github_copilot_up", scope="octo") == 1
+    assert live_value(live, "github_copilot_report_day_timestamp_seconds", scope="octo") == midnight
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
         ("octo.json", "expected SCOPE=FILE"),
         ("octo=octo.json", "expected org:ORG"),
         ("org:octo/*=octo.json", "name one team per file"),
+        ("org:octo/web/x=octo.json", "a team slug has no '/'"),
+        ("team:web=octo.json", "expected org:ORG"),
     ],
 )
 def test_a_malformed_legacy_flag_is_refused(
@@ -488,7 +593,7 @@ def test_progress_is_a_bar_on_a_terminal_and_log_lines_elsewhere(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     terminal = io.StringIO()
-    bar = backfill.Progress(4, terminal, tty=True, width=8)
+    bar = Progress(4, terminal, tty=True, width=8)
     bar.advance(date(2026, 1, 1), "7 scopes")
     assert terminal.getvalue().startswith("\r[##......] 1/4 days")
     bar.finish()
@@ -496,7 +601,7 @@ def test_progress_is_a_bar_on_a_terminal_and_log_lines_elsewhere(
 
     plain = io.StringIO()
     with caplog.at_level(logging.INFO, logger="exporter.backfill"):
-        backfill.Progress(4, plain, tty=False).advance(date(2026, 1, 1), "7 scopes")
+        Progress(4, plain, tty=False).advance(date(2026, 1, 1), "7 scopes")
     assert plain.getvalue() == ""
     assert "day 2026-01-01: 7 scopes" in caplog.text
 
@@ -701,7 +806,7 @@ def _check_every_backfilled_sample(
     want: dict[Series, dict[int, float]] = {}
     for day in days:
         for key, value in expected[day].items():
-            want.setdefault(key, {})[backfill.sample_timestamp(day)] = value
+            want.setdefault(key, {})[sample_timestamp(day)] = value
     assert stored.keys() == want.keys()
     for key, samples in want.items():
         assert stored[key] == samples, key
