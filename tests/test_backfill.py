@@ -198,11 +198,13 @@ def test_each_day_becomes_one_file_with_the_live_series_and_one_timestamp(
         'github_copilot_code_generations{instance="exporter:9185",job="copilot",'
         f'scope="octo/web",scope_type="team"}} 20.0 {stamp}'
     ) in samples
-    assert (
+    day_series = (
         'github_copilot_report_day_timestamp_seconds{instance="exporter:9185",'
-        f'job="copilot",scope="octo",scope_type="organization"}} '
-        f"{float(timegm(day.timetuple()))} {stamp}"
-    ) in samples
+        'job="copilot",scope="octo",scope_type="organization"} '
+    )
+    [written] = [line.removeprefix(day_series) for line in samples if line.startswith(day_series)]
+    value, written_stamp = written.split(" ")
+    assert (float(value), written_stamp) == (float(timegm(day.timetuple())), stamp)
     assert not any("last_success" in line or "refresh_duration" in line for line in samples)
     assert "files: 1, scopes: 7" in summary
     # the live cardinality rules: teams get totals plus editor and feature breakdowns only

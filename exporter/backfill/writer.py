@@ -5,19 +5,11 @@ The families come from the live ``SnapshotCollector`` (:func:`day_families`), so
 label names and values are the live ones by construction, and a metric family added to the
 collector is backfilled without a change here.
 
-Why not prometheus-client's OpenMetrics writer
-(``prometheus_client.openmetrics.exposition.generate_latest``, checked with 0.26)? It can
-write these samples: fed a collector yielding :func:`day_families`, it writes the int
-timestamps as they are and labels sorted and escaped as here, and promtool 2.42 turns its
-files and a merge of them into blocks. It differs in one thing, which it offers no way to
-change: values are formatted the way Go does (``floatToGoString``), with an exponent from
-seven digits before the point on, so ``github_copilot_report_day_timestamp_seconds`` of
-2026-03-01 would read ``1.7723232e+09`` instead of ``1772323200.0`` (and a count of 1234567
-``1.234567e+06``). The day files keep Python's shortest round-trip form, which
-tests/test_backfill.py pins and people reading a day file can take in at a glance. It also
-has no type hints (``mypy --strict``: untyped call, Any returned). So the text is written
-by :func:`text` below, a few lines; tests/prom.py writes its test history through it too,
-and a test reads a day file back with prometheus-client's OpenMetrics parser.
+The text is written by prometheus-client's own OpenMetrics writer, fed a collector that
+yields these families: it writes the int timestamps, sorted and escaped labels, and values
+as the live ``/metrics`` OpenMetrics format does (Go's float format: a report-day timestamp
+reads ``1.7723232e+09``, with every digit kept). promtool turns its files, and a merge of
+them, into blocks.
 
 Example day file (``2026-03-01.om``)::
 
@@ -30,16 +22,18 @@ scope="octo",scope_type="organization"} 42.0 1772409601
 
 from __future__ import annotations
 
-import math
 import re
 from calendar import timegm
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from prometheus_client import CollectorRegistry
 from prometheus_client.core import Metric
+from prometheus_client.openmetrics import exposition as om_format
+from prometheus_client.registry import Collector
 
 from exporter import files
 from exporter import metrics as m
@@ -113,36 +107,23 @@ def day_families(
     return out
 
 
-def escape(value: str) -> str:
-    """OpenMetrics escaping of a label value or HELP text."""
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+class _Families(Collector):
+    """A fixed list of families as a collector, for the library's writer."""
 
+    def __init__(self, families: Iterable[Metric]) -> None:
+        self._families = list(families)
 
-def _number(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    return repr(float(value))
+    def collect(self) -> Iterator[Metric]:
+        return iter(self._families)
 
 
 def text(families: Iterable[Metric]) -> str:
-    """One OpenMetrics document: each family's HELP (when it has one) and TYPE, its samples
-    with sorted labels and their timestamps (when they have one), and ``# EOF``."""
-    lines: list[str] = []
-    for family in families:
-        if family.documentation:
-            lines.append(f"# HELP {family.name} {escape(family.documentation)}")
-        lines.append(f"# TYPE {family.name} {family.type}")
-        if family.unit:
-            lines.append(f"# UNIT {family.name} {family.unit}")
-        for sample in family.samples:
-            pairs = ",".join(f'{k}="{escape(v)}"' for k, v in sorted(sample.labels.items()))
-            labels = f"{{{pairs}}}" if pairs else ""
-            stamp = "" if sample.timestamp is None else f" {sample.timestamp}"
-            lines.append(f"{sample.name}{labels} {_number(sample.value)}{stamp}")
-    lines.append(EOF)
-    return "\n".join(lines) + "\n"
+    """One OpenMetrics document: each family's HELP, TYPE and samples with their
+    timestamps, then ``# EOF``."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Families(families))
+    document: bytes = om_format.generate_latest(registry)  # type: ignore[no-untyped-call]
+    return document.decode("utf-8")
 
 
 @dataclass(frozen=True)
