@@ -2,7 +2,7 @@
 PYTHON ?= .venv/bin/python
 VENV := .venv
 
-.PHONY: install demo run test test-fast lint docs generate bench clean
+.PHONY: install demo run test test-fast lint docs dashboards generate bench clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -32,7 +32,10 @@ lint: install
 docs: install  ## regenerate docs/metrics.md from the metric table
 	$(PYTHON) -m exporter.docs > docs/metrics.md
 
-generate: docs  ## rewrite every generated file (the tests fail when one is stale)
+dashboards: install  ## regenerate grafana/dashboards/*.json from the code in grafana/
+	$(PYTHON) -m grafana.generate
+
+generate: docs dashboards  ## rewrite every generated file (the tests fail when one is stale)
 	$(PYTHON) deploy/generate.py
 
 bench: install

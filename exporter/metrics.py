@@ -16,6 +16,16 @@ SCOPE_LABELS = ("scope_type", "scope")
 
 Group = Literal["reports", "reports_users", "legacy", "seats", "status"]
 Kind = Literal["gauge", "counter", "info"]
+# What one sample measures. Dashboards pick their display unit from it.
+Unit = Literal["count", "users", "seconds", "timestamp", "bytes", "usd", "ratio", "info"]
+# Prometheus names carry the base unit as a suffix (``_total`` stripped first); first match wins.
+_SUFFIX_UNITS: tuple[tuple[str, Unit], ...] = (
+    ("_timestamp_seconds", "timestamp"),
+    ("_seconds", "seconds"),
+    ("_bytes", "bytes"),
+    ("_usd", "usd"),
+    ("_ratio", "ratio"),
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,19 @@ class MetricSpec:
         if self.group == "legacy":
             return "_".join(self.labels)
         return None
+
+    @property
+    def unit(self) -> Unit:
+        """Derived from the name and kind, so a new spec never has to state it: the suffix
+        (``_seconds``, ``_timestamp_seconds``, ``_bytes``, ``_usd``, ``_ratio``), else users
+        for a name that counts users, else a plain count; ``info`` metrics are always 1."""
+        if self.kind == "info":
+            return "info"
+        base = self.name.removesuffix("_total")
+        for suffix, unit in _SUFFIX_UNITS:
+            if base.endswith(suffix):
+                return unit
+        return "users" if "users" in base else "count"
 
     @property
     def summable(self) -> bool:

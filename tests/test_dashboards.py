@@ -1,6 +1,7 @@
 """The Grafana dashboards in grafana/dashboards/.
 
-Static checks of the JSON model (uids, datasource variable, variables, descriptions, units,
+The committed JSON must be what the code in grafana/ generates (`make dashboards`). Static
+checks of the JSON model (uids, datasource variable, variables, descriptions, units,
 links, how daily gauges are queried), then an integration test: the demo exporter (reports
 and legacy source) scraped every second by a real Prometheus with the project's rules, a week
 of daily history backfilled, and every panel query of every dashboard, every variable query
@@ -24,6 +25,7 @@ import httpx
 import pytest
 import yaml
 
+from grafana import generate
 from tests import prom
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,6 +221,14 @@ def test_dashboard_files_are_valid_json() -> None:
         except ValueError as exc:
             pytest.fail(f"{path.relative_to(ROOT)}: {exc}")
         assert isinstance(board, dict) and board.get("panels"), path.name
+
+
+def test_committed_dashboards_are_what_the_code_generates() -> None:
+    files = generate.render()
+    stale = generate.stale(DASHBOARDS_DIR, files)
+    assert not stale, f"stale in grafana/dashboards/: {', '.join(stale)}; run `make dashboards`"
+    strays = generate.strays(DASHBOARDS_DIR, files)
+    assert not strays, f"{strays} are not generated: add a module to grafana/generate.py"
 
 
 def test_the_five_dashboards_exist_with_stable_uids_matching_their_file_names() -> None:
