@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 import threading
@@ -26,6 +27,7 @@ import yaml
 
 from exporter import cli
 from exporter import config as exporter_config
+from tests.helpers import self_signed_certificate
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
@@ -118,8 +120,11 @@ def dockerfile_stages() -> tuple[dict[str, str], list[list[Instruction]]]:
 
 
 def stage_base(instruction: Instruction, global_args: dict[str, str]) -> str:
+    """The stage's base image with ARG defaults filled in, as Docker Hub's short name when it
+    is one (the Dockerfile spells it out in full, as podman asks)."""
     image = instruction.args.split()[0]
-    return re.sub(r"\$\{?(\w+)\}?", lambda m: global_args.get(m.group(1), m.group(0)), image)
+    image = re.sub(r"\$\{?(\w+)\}?", lambda m: global_args.get(m.group(1), m.group(0)), image)
+    return image.removeprefix("docker.io/library/")
 
 
 @pytest.mark.integration
@@ -220,6 +225,42 @@ def test_healthcheck_succeeds_only_while_healthz_answers_ok(
     health_server.shutdown()
     health_server.server_close()
     assert run(sys.executable, "-c", code).returncode != 0, "nothing listening"
+
+
+def healthcheck_code(port: int) -> str:
+    """The Python of the image's HEALTHCHECK, pointed at ``port`` instead of the exporter's."""
+    _, stages = dockerfile_stages()
+    (check,) = [i.args for i in stages[-1] if i.keyword == "HEALTHCHECK"]
+    argv = json.loads(check.partition(" CMD ")[2])
+    code: str = argv[2]
+    return code.replace(f":{EXPORTER_PORT}/", f":{port}/")
+
+
+@pytest.fixture
+def tls_health_server(tmp_path: Path) -> Iterator[http.server.HTTPServer]:
+    """A /healthz over TLS with a self-signed certificate, as with --web.config.file."""
+    cert_file, key_file = self_signed_certificate(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Health)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_healthcheck_also_answers_for_an_exporter_serving_tls(
+    tls_health_server: http.server.HTTPServer,
+) -> None:
+    code = healthcheck_code(tls_health_server.server_address[1])
+    assert run(sys.executable, "-c", code).returncode == 0
+    _Health.status = 503
+    try:
+        assert run(sys.executable, "-c", code).returncode != 0
+    finally:
+        _Health.status = 200
 
 
 def test_dockerignore_lets_in_only_what_the_image_copies() -> None:
