@@ -109,8 +109,11 @@ class Scope:
         return Scope(self.type, self.owner, team, self.source)
 
 
+_CRON_LINE = text("a crontab line such as '15 * * * *'")
+
+
 def _crontab(value: object) -> str:
-    line = text("a crontab line such as '15 * * * *'").check(value)
+    line = _CRON_LINE.check(value)
     try:
         CronTrigger.from_crontab(line, timezone="UTC")
     except (ValueError, TypeError, LookupError) as exc:
@@ -464,7 +467,7 @@ def _token_from(path: Path, problems: Problems) -> str | None:
     if not content:
         problems.add(where, f"{path} is empty")
         return None
-    return Reader(_token)(content, where, problems)
+    return TOKEN.read(content, where, problems)
 
 
 def _app(github: Section) -> AppAuth | None:

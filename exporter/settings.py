@@ -21,7 +21,7 @@ import reprlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeGuard, TypeVar
 
 import yaml
 
@@ -140,7 +140,7 @@ def _expected(what: str, value: object) -> Invalid:
     return Invalid(f"expected {what}, got {shown(value)}")
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -213,11 +213,11 @@ def _int_text(text: str) -> object:
 
 def whole(minimum: int | None = 1, maximum: int | None = None) -> Reader[int]:
     """A whole number (a count): floats and booleans are refused."""
-    expected = "a whole number" + _bounds(minimum, maximum, lambda v: f"{v:g}")
+    expected = "a whole number" + _bounds(minimum, maximum, lambda v: str(int(v)))
 
     def check(value: object) -> int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise _expected(expected, value)
+        if not isinstance(value, int) or isinstance(value, bool) or value.bit_length() > 63:
+            raise _expected(expected, value)  # beyond 64 bits is no count, and cannot be logged
         if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
             raise _expected(expected, value)
         return value
@@ -239,7 +239,6 @@ def number(minimum: float | None = None, maximum: float | None = None) -> Reader
     def check(value: object) -> float:
         if not _is_number(value):
             raise _expected(expected, value)
-        assert isinstance(value, int | float)
         found = _finite(value)
         if found is None or not _within(found, minimum, maximum):
             raise _expected(expected, value)
@@ -257,7 +256,6 @@ def parse_duration(value: object) -> float:
     else, booleans, NaN and infinities included."""
     seconds: float | None = None
     if _is_number(value):
-        assert isinstance(value, int | float)
         seconds = _finite(value)
     elif isinstance(value, str) and (match := _DURATION.fullmatch(value)):
         seconds = _finite(float(match.group(1)) * _UNITS[match.group(2)])
@@ -378,9 +376,16 @@ class _Loader(yaml.SafeLoader):
 
 def parse_yaml(text: str) -> object:
     """One YAML document, aliases refused; :class:`Invalid` says where it is broken."""
-    loader = _Loader(text)
     try:
-        return loader.get_single_data()
+        loader = _Loader(text)  # checks the characters already
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
+    except yaml.reader.ReaderError as exc:
+        raise Invalid(
+            f"invalid YAML: character U+{exc.character:04X} at offset {exc.position} is not allowed"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -389,8 +394,6 @@ def parse_yaml(text: str) -> object:
         raise Invalid("invalid YAML: nested too deeply") from None
     except (ValueError, OverflowError) as exc:  # a constructor's: a 5000-digit int, 2024-13-45
         raise Invalid(f"invalid YAML: {exc}") from None
-    finally:
-        loader.dispose()
 
 
 def load_yaml(path: Path) -> object:
