@@ -29,8 +29,9 @@ lint: install
 	$(PYTHON) -m mypy --strict
 	$(PYTHON) -m pre_commit validate-config
 
-docs: install  ## regenerate docs/metrics.md from the metric table
+docs: install  ## regenerate docs/metrics.md and the README's configuration reference
 	$(PYTHON) -m exporter.docs > docs/metrics.md
+	$(PYTHON) -m exporter.docs --readme README.md
 
 dashboards: install  ## regenerate grafana/dashboards/*.json from the code in grafana/
 	$(PYTHON) -m grafana.generate

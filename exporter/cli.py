@@ -133,26 +133,31 @@ def serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    fake = None
-    try:
-        if should_demo(args, os.environ):
-            from exporter.demo import start_demo
-
-            if not args.demo:
-                log.warning("no config file and no GitHub token")
-            fake, config = start_demo(
-                os.environ.get("COPILOT_EXPORTER_SOURCE") or args.demo or "reports"
-            )
-        else:
-            config = _load(args)
-    except ConfigError as exc:
-        print(f"invalid configuration:\n{exc}", file=sys.stderr)
-        return 2
+    # Both files are checked, and both reported, before anything starts or listens.
+    invalid: list[str] = []
+    web = None
     try:
         web = webconfig.load(args.web_config) if args.web_config else None
     except ConfigError as exc:
-        print(f"invalid web configuration:\n{exc}", file=sys.stderr)
+        invalid.append(f"invalid web configuration:\n{exc}")
+    demo = should_demo(args, os.environ)
+    config = None
+    try:
+        config = None if demo else _load(args)
+    except ConfigError as exc:
+        invalid.append(f"invalid configuration:\n{exc}")
+    if invalid:
+        print("\n".join(invalid), file=sys.stderr)
         return 2
+    fake = None
+    if config is None:
+        from exporter.demo import start_demo
+
+        if not args.demo:
+            log.warning("no config file and no GitHub token")
+        fake, config = start_demo(
+            os.environ.get("COPILOT_EXPORTER_SOURCE") or args.demo or "reports"
+        )
     exporter = Exporter(config, listen=listen, telemetry_path=args.telemetry_path, web=web)
     try:
         exporter.start()

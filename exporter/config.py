@@ -1,7 +1,14 @@
 """Configuration: YAML file plus environment, validated into frozen dataclasses.
 
+Every key is declared once in :data:`SETTINGS` (reader, default, environment variable,
+help); the README's configuration reference is generated from that table (``make docs``).
 Every problem is collected and reported at once with its path (``scopes[2]: ...``), so an
-operator fixes a broken file in one pass instead of one error per restart.
+operator fixes a broken file in one pass instead of one error per restart. The readers and
+their strictness live in :mod:`exporter.settings`, shared with the web config.
+
+Adding a section is a few lines: its settings in :data:`SETTINGS`, its frozen dataclass
+(defaults taken from the settings), a field in :class:`Config` and one ``_section``-style
+function that reads it in :func:`build`.
 """
 
 from __future__ import annotations
@@ -13,10 +20,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from apscheduler.triggers.cron import CronTrigger
 
 from exporter.metrics import all_specs
+from exporter.settings import (
+    ANY,
+    FILE_PATH,
+    FLAG,
+    NAME,
+    STRINGS,
+    Invalid,
+    Problems,
+    Reader,
+    Section,
+    Setting,
+    choice,
+    duration,
+    join,
+    load_yaml,
+    mapping,
+    read_text,
+    shown,
+    text,
+    unknown_keys,
+    whole,
+)
+from exporter.settings import ConfigError as ConfigError
+from exporter.settings import parse_duration as parse_duration
 
 ScopeType = Literal["enterprise", "enterprise_team", "organization", "team"]
 SourceName = Literal["reports", "legacy"]
@@ -24,18 +54,8 @@ SOURCES: tuple[SourceName, ...] = ("reports", "legacy")
 OwnerRoot = Literal["enterprises", "orgs"]
 WILDCARD = "*"
 DEFAULT_API_URL = "https://api.github.com"
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
-_API_URL = re.compile(r"^https?://[^\s/]+(/[^\s]*)?$")
-
-
-class ConfigError(Exception):
-    """Invalid configuration; ``problems`` holds one line per problem, each with its path."""
-
-    def __init__(self, origin: str, problems: list[str]) -> None:
-        self.origin = origin
-        self.problems = problems
-        super().__init__("\n".join(f"{origin}: {p}" for p in problems))
+_API_URL = re.compile(r"https?://[^\s/]+(/[^\s]*)?")
+_TOKEN = re.compile(r"[\x21-\x7e]+")  # one line of printable ASCII: it goes into a header
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,164 @@ class Scope:
         return Scope(self.type, self.owner, team, self.source)
 
 
+_CRON_LINE = text("a crontab line such as '15 * * * *'")
+
+
+def _crontab(value: object) -> str:
+    line = _CRON_LINE.check(value)
+    try:
+        CronTrigger.from_crontab(line, timezone="UTC")
+    except (ValueError, TypeError, LookupError) as exc:
+        raise Invalid(f"invalid cron expression {line!r}: {exc}") from None
+    return line
+
+
+def _token(value: object) -> str:
+    # The value is never shown: a mistyped token is still mostly a token.
+    if not isinstance(value, str) or not _TOKEN.fullmatch(value.strip()):
+        raise Invalid("expected a GitHub token: one line of printable ASCII (value not shown)")
+    return value.strip()
+
+
+def _scope_list(text: str) -> object:
+    return parse_scope_list(text)
+
+
+ALL = None  # every breakdown
+# Teams are many: by default they get totals plus editor and feature only.
+TEAM_BREAKDOWNS = frozenset({"editor", "feature"})
+
+# Every key of the file, once. Order is the README's.
+SETTINGS: tuple[Setting[Any], ...] = (
+    API_URL := Setting(
+        "github.api_url",
+        text("https://api.github.com or https://api.SUBDOMAIN.ghe.com", _API_URL),
+        DEFAULT_API_URL,
+        "API base URL; `https://api.SUBDOMAIN.ghe.com` for GHE.com",
+        env="GITHUB_API_URL",
+    ),
+    TOKEN := Setting[str | None](
+        "github.token",
+        Reader(_token),
+        None,
+        "the token; never put it in the file",
+        env="GITHUB_TOKEN",
+        refused="do not put the token in the config file: set GITHUB_TOKEN or github.token_file",
+    ),
+    TOKEN_FILE := Setting[Path | None](
+        "github.token_file",
+        FILE_PATH,
+        None,
+        "file holding the token (Docker/Kubernetes secret)",
+        env="GITHUB_TOKEN_FILE",
+    ),
+    APP_ID := Setting[int | None](
+        "github.app.app_id",
+        whole(),
+        None,
+        "GitHub App auth instead of a token: the App's numeric ID",
+    ),
+    APP_KEY_FILE := Setting[Path | None](
+        "github.app.private_key_file",
+        FILE_PATH,
+        None,
+        "the App's private key (PEM), needed with `app_id`",
+        env="GITHUB_APP_PRIVATE_KEY_FILE",
+    ),
+    APP_INSTALLATION := Setting[int | None](
+        "github.app.installation_id",
+        whole(),
+        None,
+        "the App's installation; looked up per org when omitted",
+    ),
+    TIMEOUT := Setting("github.timeout", duration(), 30.0, "per-request timeout"),
+    CONCURRENCY := Setting(
+        "github.concurrency",
+        whole(1, 100),
+        4,
+        "requests in flight at once (GitHub asks for modest concurrency)",
+    ),
+    MAX_RETRIES := Setting(
+        "github.max_retries",
+        whole(0, 20),
+        4,
+        "retries on 5xx and network errors (exponential backoff with jitter)",
+    ),
+    SOURCE := Setting[SourceName](
+        "source",
+        choice(*SOURCES),
+        "reports",
+        "`reports` or `legacy`; a scope's own `source:` wins",
+        env="COPILOT_EXPORTER_SOURCE",
+    ),
+    SCOPES := Setting(
+        "scopes",
+        Reader(ANY.check, from_env=_scope_list),
+        None,
+        "list of `{enterprise}`, `{enterprise, team}`, `{org}`, `{org, team}`; "
+        "env form: `org:octo org:octo/web enterprise:acme/*`",
+        env="COPILOT_EXPORTER_SCOPES",
+    ),
+    REFRESH_INTERVAL := Setting(
+        "refresh.interval",
+        duration(minimum=10),
+        3600.0,
+        "refresh every interval (≥ 10 s), first one at start",
+        env="COPILOT_EXPORTER_REFRESH_INTERVAL",
+    ),
+    REFRESH_CRON := Setting[str | None](
+        "refresh.cron",
+        Reader(_crontab),
+        None,
+        "or a crontab line, UTC",
+        env="COPILOT_EXPORTER_REFRESH_CRON",
+    ),
+    STATE_FILE := Setting[Path | None](
+        "state_file",
+        FILE_PATH,
+        None,
+        "keep the last good snapshot across restarts (written atomically after each refresh "
+        "and at shutdown; a corrupt file is reported and ignored)",
+        env="COPILOT_EXPORTER_STATE_FILE",
+    ),
+    SEATS_ENABLED := Setting(
+        "seats.enabled",
+        FLAG,
+        True,
+        "seat and licence metrics for organization and enterprise scopes",
+        env="COPILOT_EXPORTER_SEATS",
+    ),
+    SEATS_INTERVAL := Setting(
+        "seats.interval",
+        duration(minimum=60),
+        6 * 3600.0,
+        "seats have their own schedule (fetched at start, then every interval)",
+    ),
+    BREAKDOWNS := Setting(
+        "cardinality.breakdowns",
+        ANY,
+        None,
+        "per scope type: which `_by_*` breakdowns to export (`all`, or a list; `[]` = totals only)",
+        shown="teams: `[editor, feature]`, others: `all`",
+    ),
+    DIMENSIONS := Setting(
+        "cardinality.dimensions",
+        ANY,
+        None,
+        "per label (`model`, `language`, `editor`, `feature`, `repository`, ...): "
+        "`{allow: [...], deny: [...], top: N}`; what is cut is summed into `other` (user "
+        "counts are dropped instead: they must not be added up)",
+    ),
+    MAX_SERIES := Setting[int | None](
+        "cardinality.max_series",
+        whole(),
+        None,
+        "series budget: over it the finest breakdowns are dropped first, "
+        "`github_copilot_series_dropped{breakdown}` says how many, and one warning is logged",
+    ),
+)
+
+
 @dataclass(frozen=True)
 class AppAuth:
     """GitHub App credentials; the installation is looked up per org when not given."""
@@ -100,26 +278,21 @@ class AppAuth:
 
 @dataclass(frozen=True)
 class GitHubConfig:
-    api_url: str = DEFAULT_API_URL
-    token: str | None = field(default=None, repr=False)
-    token_file: Path | None = None
+    api_url: str = API_URL.default
+    token: str | None = field(default=TOKEN.default, repr=False)
+    token_file: Path | None = TOKEN_FILE.default
     app: AppAuth | None = None
-    timeout: float = 30.0
-    concurrency: int = 4
-    max_retries: int = 4
+    timeout: float = TIMEOUT.default
+    concurrency: int = CONCURRENCY.default
+    max_retries: int = MAX_RETRIES.default
 
 
 @dataclass(frozen=True)
 class Schedule:
     """When refreshes run: at start, then every ``interval`` seconds or on a cron expression."""
 
-    interval: float = 3600.0
-    cron: str | None = None
-
-
-ALL = None  # every breakdown
-# Teams are many: by default they get totals plus editor and feature only.
-TEAM_BREAKDOWNS = frozenset({"editor", "feature"})
+    interval: float = REFRESH_INTERVAL.default
+    cron: str | None = REFRESH_CRON.default
 
 
 @dataclass(frozen=True)
@@ -151,40 +324,28 @@ class Cardinality:
 
     breakdowns: Mapping[str, frozenset[str] | None] = field(default_factory=_default_breakdowns)
     dimensions: Mapping[str, DimensionRule] = field(default_factory=dict)
-    max_series: int | None = None
+    max_series: int | None = MAX_SERIES.default
 
 
 @dataclass(frozen=True)
 class Seats:
     """Seat and licence data: cheap, live endpoints on their own (slower) schedule."""
 
-    enabled: bool = True
-    interval: float = 6 * 3600.0
+    enabled: bool = SEATS_ENABLED.default
+    interval: float = SEATS_INTERVAL.default
 
 
 @dataclass(frozen=True)
 class Config:
     github: GitHubConfig
     scopes: tuple[Scope, ...]
-    source: SourceName = "reports"
+    source: SourceName = SOURCE.default
     refresh: Schedule = Schedule()
-    state_file: Path | None = None
+    state_file: Path | None = STATE_FILE.default
     origin: str = "config"
     cardinality: Cardinality = Cardinality()
     seats: Seats = Seats()
     demo: bool = False  # simulated data from the built-in fake GitHub, never real
-
-
-def parse_duration(value: object) -> float:
-    """``90``, ``"90s"``, ``"15m"``, ``"1h"``, ``"1d"`` to seconds."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a duration like 30s, 15m or 1h, got {value!r}")
-    if isinstance(value, int | float):
-        return float(value)
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ValueError(f"expected a duration like 30s, 15m or 1h, got {value!r}")
-    return float(match.group(1)) * _UNITS[match.group(2)]
 
 
 def parse_scope_list(text: str) -> list[dict[str, str]]:
@@ -211,7 +372,7 @@ def scope_from_text(text: str, source: SourceName = "reports") -> Scope:
     entries = parse_scope_list(text)
     if len(entries) != 1:
         raise ValueError(f"{text!r}: expected one scope such as org:octo or enterprise:acme/team")
-    problems = _Problems()
+    problems = Problems()
     scope = _scope(entries[0], 0, source, problems)
     if scope is None:
         why = "; ".join(line.removeprefix("scopes[0]").lstrip(".: ") for line in problems.lines)
@@ -222,54 +383,27 @@ def scope_from_text(text: str, source: SourceName = "reports") -> Scope:
     return scope
 
 
-class _Problems:
-    """Collects problems with their paths while the raw mapping is walked."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def add(self, path: str, message: str) -> None:
-        self.lines.append(f"{path}: {message}" if path else message)
+_SCOPE_KEYS = ("enterprise", "org", "team", "source")
+_SCOPE_SOURCE = choice(*SOURCES)
 
 
-def _str(raw: Mapping[str, Any], key: str, path: str, problems: _Problems) -> str | None:
-    value = raw.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str | int) or isinstance(value, bool) or str(value).strip() == "":
-        problems.add(
-            f"{path}.{key}" if path else key, f"expected a non-empty string, got {value!r}"
-        )
-        return None
-    return str(value).strip()
-
-
-def _unknown_keys(
-    raw: Mapping[str, Any], allowed: set[str], path: str, problems: _Problems
-) -> None:
-    for key in raw:
-        if key not in allowed:
-            where = f"{path}.{key}" if path else str(key)
-            problems.add(where, f"unknown key (allowed: {', '.join(sorted(allowed))})")
-
-
-def _scope(
-    raw: object, index: int, default_source: SourceName, problems: _Problems
-) -> Scope | None:
+def _scope(raw: object, index: int, default_source: SourceName, problems: Problems) -> Scope | None:
     path = f"scopes[{index}]"
-    if not isinstance(raw, Mapping):
-        problems.add(path, "expected a mapping such as {org: octo} or {enterprise: acme, team: x}")
+    entry = mapping(
+        raw, path, problems, "a mapping such as {org: octo} or {enterprise: acme, team: x}"
+    )
+    if entry is None:
         return None
-    _unknown_keys(raw, {"enterprise", "org", "team", "source"}, path, problems)
-    enterprise = _str(raw, "enterprise", path, problems)
-    org = _str(raw, "org", path, problems)
-    team = _str(raw, "team", path, problems)
-    source = _source(raw.get("source", default_source), f"{path}.source", problems)
+    unknown_keys(entry, _SCOPE_KEYS, path, problems)
+    enterprise = NAME.get(entry, "enterprise", path, problems)
+    org = NAME.get(entry, "org", path, problems)
+    team = NAME.get(entry, "team", path, problems)
+    source = _SCOPE_SOURCE.get(entry, "source", path, problems) or default_source
     if enterprise and org:
         problems.add(path, "give either 'enterprise' or 'org', not both")
         return None
     if not enterprise and not org:
-        if "team" in raw:
+        if "team" in entry:
             problems.add(path, "'team' needs 'org' or 'enterprise'")
         else:
             problems.add(path, "needs 'org' or 'enterprise'")
@@ -283,260 +417,165 @@ def _scope(
     return Scope("team" if team else "organization", org, team, source)
 
 
-def _source(value: object, path: str, problems: _Problems) -> SourceName:
-    if value == "legacy":
-        return "legacy"
-    if value != "reports":
-        problems.add(path, f"must be one of {', '.join(SOURCES)}, got {value!r}")
-    return "reports"
+def _scopes(raw: object, default_source: SourceName, problems: Problems) -> tuple[Scope, ...]:
+    if raw is None or raw == []:
+        problems.add(
+            "scopes", "no scopes configured: add at least one, e.g. scopes: [{org: my-org}]"
+        )
+        return ()
+    if not isinstance(raw, list):
+        problems.add("scopes", f"expected a list of scopes, got {shown(raw)}")
+        return ()
+    scopes: list[Scope] = []
+    seen: dict[Scope, int] = {}
+    for index, item in enumerate(raw):
+        scope = _scope(item, index, default_source, problems)
+        if scope is None:
+            continue
+        key = Scope(scope.type, scope.owner.lower(), scope.team and scope.team.lower())
+        if key in seen:
+            problems.add(f"scopes[{index}]", f"duplicates scopes[{seen[key]}]")
+            continue
+        seen[key] = index
+        scopes.append(scope)
+    return tuple(scopes)
 
 
-def _github(raw: object, env: Mapping[str, str], problems: _Problems) -> GitHubConfig:
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, Mapping):
-        problems.add("github", "expected a mapping")
-        raw = {}
-    _unknown_keys(
-        raw,
-        {"api_url", "token_file", "token", "app", "timeout", "concurrency", "max_retries"},
-        "github",
-        problems,
-    )
-    api_url = env.get("GITHUB_API_URL") or _str(raw, "api_url", "github", problems)
-    api_url = (api_url or DEFAULT_API_URL).rstrip("/")
-    if not _API_URL.match(api_url):
-        problems.add(
-            "github.api_url",
-            f"expected https://api.github.com or https://api.SUBDOMAIN.ghe.com, got {api_url!r}",
-        )
-    if "token" in raw:
-        problems.add(
-            "github.token",
-            "do not put the token in the config file: set GITHUB_TOKEN or github.token_file",
-        )
-    token_file_raw = env.get("GITHUB_TOKEN_FILE") or _str(raw, "token_file", "github", problems)
-    token_file = Path(token_file_raw) if token_file_raw else None
-    token = env.get("GITHUB_TOKEN", "").strip() or None
+def _github(github: Section) -> GitHubConfig:
+    token_file = github.get(TOKEN_FILE)
+    token = github.get(TOKEN)
     if token is None and token_file is not None:
-        try:
-            token = token_file.read_text(encoding="utf-8").strip() or None
-            if token is None:
-                problems.add("github.token_file", f"{token_file} is empty")
-        except OSError as exc:
-            problems.add("github.token_file", f"cannot read {token_file}: {exc.strerror}")
-    app = _app(raw.get("app"), env, problems)
-    timeout = _number(raw, "timeout", "github", 30.0, problems, duration=True)
-    concurrency = int(_number(raw, "concurrency", "github", 4, problems, maximum=100))
-    retries = int(_number(raw, "max_retries", "github", 4, problems, maximum=20, minimum=0))
-    return GitHubConfig(api_url, token, token_file, app, timeout, concurrency, retries)
-
-
-def _app(raw: object, env: Mapping[str, str], problems: _Problems) -> AppAuth | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, Mapping):
-        problems.add("github.app", "expected a mapping {app_id, private_key_file, installation_id}")
-        return None
-    _unknown_keys(raw, {"app_id", "private_key_file", "installation_id"}, "github.app", problems)
-    app_id = raw.get("app_id")
-    key_file = env.get("GITHUB_APP_PRIVATE_KEY_FILE") or raw.get("private_key_file")
-    installation = raw.get("installation_id")
-    ok = True
-    if not isinstance(app_id, int) or isinstance(app_id, bool):
-        problems.add("github.app.app_id", f"expected the numeric App ID, got {app_id!r}")
-        ok = False
-    if not isinstance(key_file, str) or not key_file:
-        problems.add("github.app.private_key_file", "expected the path of the App's PEM key")
-        ok = False
-    elif not Path(key_file).is_file():
-        problems.add("github.app.private_key_file", f"{key_file} does not exist")
-        ok = False
-    if installation is not None and (
-        not isinstance(installation, int) or isinstance(installation, bool)
-    ):
-        problems.add("github.app.installation_id", f"expected a number, got {installation!r}")
-        ok = False
-    if not ok:
-        return None
-    assert isinstance(app_id, int)
-    assert isinstance(key_file, str)
-    return AppAuth(app_id, Path(key_file), installation)
-
-
-def _number(
-    raw: Mapping[str, Any],
-    key: str,
-    path: str,
-    default: float,
-    problems: _Problems,
-    *,
-    duration: bool = False,
-    minimum: float = 1,
-    maximum: float | None = None,
-) -> float:
-    if key not in raw:
-        return default
-    value = raw[key]
-    try:
-        number = parse_duration(value) if duration else float(value)
-    except (TypeError, ValueError) as exc:
-        problems.add(f"{path}.{key}", str(exc) if duration else f"expected a number, got {value!r}")
-        return default
-    if number < minimum or (maximum is not None and number > maximum):
-        bound = f"between {minimum:g} and {maximum:g}" if maximum is not None else f">= {minimum:g}"
-        problems.add(f"{path}.{key}", f"must be {bound}, got {value!r}")
-        return default
-    return number
-
-
-def _schedule(raw: object, env: Mapping[str, str], problems: _Problems) -> Schedule:
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, Mapping):
-        problems.add("refresh", "expected a mapping {interval: 1h} or {cron: '0 * * * *'}")
-        return Schedule()
-    raw = dict(raw)
-    if env.get("COPILOT_EXPORTER_REFRESH_INTERVAL"):
-        raw["interval"] = env["COPILOT_EXPORTER_REFRESH_INTERVAL"]
-    if env.get("COPILOT_EXPORTER_REFRESH_CRON"):
-        raw["cron"] = env["COPILOT_EXPORTER_REFRESH_CRON"]
-    _unknown_keys(raw, {"interval", "cron"}, "refresh", problems)
-    if "interval" in raw and "cron" in raw:
-        problems.add("refresh", "give either 'interval' or 'cron', not both")
-    interval = _number(raw, "interval", "refresh", 3600.0, problems, duration=True, minimum=10)
-    cron = raw.get("cron")
-    if cron is not None:
-        try:
-            CronTrigger.from_crontab(str(cron), timezone="UTC")
-        except ValueError as exc:
-            problems.add("refresh.cron", f"invalid cron expression {cron!r}: {exc}")
-            cron = None
-    return Schedule(interval, str(cron) if cron is not None else None)
-
-
-def _seats(raw: object, env: Mapping[str, str], problems: _Problems) -> Seats:
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, Mapping):
-        problems.add("seats", "expected a mapping {enabled: true, interval: 6h}")
-        return Seats()
-    _unknown_keys(raw, {"enabled", "interval"}, "seats", problems)
-    enabled = raw.get("enabled", True)
-    if env.get("COPILOT_EXPORTER_SEATS"):
-        enabled = env["COPILOT_EXPORTER_SEATS"].lower() not in ("0", "false", "no", "off")
-    if not isinstance(enabled, bool):
-        problems.add("seats.enabled", f"expected true or false, got {enabled!r}")
-        enabled = True
-    return Seats(
-        enabled, _number(raw, "interval", "seats", 6 * 3600.0, problems, duration=True, minimum=60)
+        token = _token_from(token_file, github.problems)
+    return GitHubConfig(
+        github.get(API_URL).rstrip("/"),
+        token,
+        token_file,
+        _app(github),
+        github.get(TIMEOUT),
+        github.get(CONCURRENCY),
+        github.get(MAX_RETRIES),
     )
 
 
-def _cardinality(raw: object, problems: _Problems) -> Cardinality:
+def _token_from(path: Path, problems: Problems) -> str | None:
+    where = TOKEN_FILE.key
+    try:
+        content = read_text(path).strip()
+    except Invalid as exc:
+        problems.add(where, str(exc))
+        return None
+    if not content:
+        problems.add(where, f"{path} is empty")
+        return None
+    return TOKEN.read(content, where, problems)
+
+
+def _app(github: Section) -> AppAuth | None:
+    raw = github.raw.get("app")
     if raw is None:
-        return Cardinality()
+        return None
+    app = github.section("app")
     if not isinstance(raw, Mapping):
-        problems.add("cardinality", "expected a mapping {breakdowns, dimensions, max_series}")
-        return Cardinality()
-    _unknown_keys(raw, {"breakdowns", "dimensions", "max_series"}, "cardinality", problems)
-    known = sorted({s.breakdown for s in all_specs() if s.breakdown})
-    dims = sorted({label for s in all_specs() if s.breakdown for label in s.labels})
+        return None  # the section has said what it expected
+    app_id = app.need(APP_ID)
+    key_file = app.need(APP_KEY_FILE)
+    installation = app.get(APP_INSTALLATION)
+    if key_file is not None and not key_file.is_file():
+        app.problems.add(APP_KEY_FILE.key, f"{key_file} does not exist")
+        return None
+    if app_id is None or key_file is None:
+        return None
+    return AppAuth(app_id, key_file, installation)
+
+
+def _schedule(refresh: Section) -> Schedule:
+    if refresh.given(REFRESH_INTERVAL) and refresh.given(REFRESH_CRON):
+        refresh.problems.add("refresh", "give either 'interval' or 'cron', not both")
+    return Schedule(refresh.get(REFRESH_INTERVAL), refresh.get(REFRESH_CRON))
+
+
+def _breakdowns(raw: object, problems: Problems) -> dict[str, frozenset[str] | None]:
     breakdowns = _default_breakdowns()
-    raw_breakdowns = raw.get("breakdowns") or {}
-    if not isinstance(raw_breakdowns, Mapping):
-        problems.add("cardinality.breakdowns", "expected a mapping of scope type to a list")
-        raw_breakdowns = {}
-    for scope_type, chosen in raw_breakdowns.items():
-        path = f"cardinality.breakdowns.{scope_type}"
+    if raw is None:
+        return breakdowns
+    expected = "a mapping of scope type to 'all' or a list of breakdowns"
+    known = sorted({s.breakdown for s in all_specs() if s.breakdown})
+    for scope_type, chosen in (mapping(raw, BREAKDOWNS.key, problems, expected) or {}).items():
+        path = join(BREAKDOWNS.key, scope_type)
         if scope_type not in breakdowns:
             problems.add(path, f"unknown scope type (one of {', '.join(breakdowns)})")
         elif chosen == "all":
             breakdowns[scope_type] = ALL
-        elif isinstance(chosen, list):
+        elif isinstance(chosen, list) and all(isinstance(b, str) for b in chosen):
             unknown = [b for b in chosen if b not in known]
             if unknown:
                 problems.add(path, f"unknown breakdowns {unknown} (known: {', '.join(known)})")
-            breakdowns[scope_type] = frozenset(str(b) for b in chosen)
+            breakdowns[scope_type] = frozenset(chosen)
         else:
-            problems.add(path, "expected 'all' or a list such as [editor, feature] ([] = totals)")
+            problems.add(
+                path,
+                "expected 'all' or a list such as [editor, feature] ([] = totals), "
+                f"got {shown(chosen)}",
+            )
+    return breakdowns
+
+
+def _dimensions(raw: object, problems: Problems) -> dict[str, DimensionRule]:
     rules: dict[str, DimensionRule] = {}
-    raw_dims = raw.get("dimensions") or {}
-    for label, rule in raw_dims.items() if isinstance(raw_dims, Mapping) else []:
-        path = f"cardinality.dimensions.{label}"
+    if raw is None:
+        return rules
+    expected = "a mapping of label to {allow: [...], deny: [...], top: N}"
+    dims = sorted({label for s in all_specs() if s.breakdown for label in s.labels})
+    top_reader = whole()
+    for label, rule_raw in (mapping(raw, DIMENSIONS.key, problems, expected) or {}).items():
+        path = join(DIMENSIONS.key, label)
         if label not in dims:
             problems.add(path, f"unknown dimension (one of {', '.join(dims)})")
             continue
-        if not isinstance(rule, Mapping):
-            problems.add(path, "expected {allow: [...], deny: [...], top: N}")
+        rule = mapping(rule_raw, path, problems, "{allow: [...], deny: [...], top: N}")
+        if rule is None:
             continue
-        _unknown_keys(rule, {"allow", "deny", "top"}, path, problems)
-        top = rule.get("top")
-        if top is not None and (not isinstance(top, int) or isinstance(top, bool) or top < 1):
-            problems.add(f"{path}.top", f"expected a whole number >= 1, got {top!r}")
-            top = None
-        allow = rule.get("allow")
+        unknown_keys(rule, ("allow", "deny", "top"), path, problems)
+        allow = STRINGS.get(rule, "allow", path, problems)
+        deny = STRINGS.get(rule, "deny", path, problems)
         rules[label] = DimensionRule(
-            frozenset(str(v) for v in allow) if isinstance(allow, list) else None,
-            frozenset(str(v) for v in rule.get("deny") or []),
-            top,
+            None if allow is None else frozenset(allow),
+            frozenset(deny or ()),
+            top_reader.get(rule, "top", path, problems),
         )
-    max_series = raw.get("max_series")
-    if max_series is not None and (not isinstance(max_series, int) or max_series < 1):
-        problems.add("cardinality.max_series", f"expected a whole number, got {max_series!r}")
-        max_series = None
-    return Cardinality(breakdowns, rules, max_series)
+    return rules
+
+
+def _cardinality(card: Section) -> Cardinality:
+    return Cardinality(
+        _breakdowns(card.get(BREAKDOWNS), card.problems),
+        _dimensions(card.get(DIMENSIONS), card.problems),
+        card.get(MAX_SERIES),
+    )
+
+
+def _seats(seats: Section) -> Seats:
+    return Seats(seats.get(SEATS_ENABLED), seats.get(SEATS_INTERVAL))
 
 
 def build(raw: object, env: Mapping[str, str], origin: str = "config") -> Config:
-    """Validate a parsed YAML document (plus environment) into a :class:`Config`."""
-    problems = _Problems()
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, Mapping):
+    """Validate a parsed YAML document (plus environment) into a :class:`Config`; every
+    problem at once in a :class:`ConfigError`."""
+    if raw is not None and not isinstance(raw, Mapping):
         raise ConfigError(origin, ["the top level must be a mapping (github:, source:, scopes:)"])
-    _unknown_keys(
-        raw,
-        {"github", "source", "scopes", "refresh", "state_file", "cardinality", "seats"},
-        "",
-        problems,
-    )
-    source = _source(
-        env.get("COPILOT_EXPORTER_SOURCE") or raw.get("source", "reports"), "source", problems
-    )
-    github = _github(raw.get("github"), env, problems)
-    raw_scopes: object = raw.get("scopes")
-    if env.get("COPILOT_EXPORTER_SCOPES"):
-        raw_scopes = parse_scope_list(env["COPILOT_EXPORTER_SCOPES"])
-    scopes: list[Scope] = []
-    if raw_scopes is None or raw_scopes == []:
-        problems.add(
-            "scopes", "no scopes configured: add at least one, e.g. scopes: [{org: my-org}]"
-        )
-    elif not isinstance(raw_scopes, list):
-        problems.add("scopes", "expected a list of scopes")
-    else:
-        seen: dict[Scope, int] = {}
-        for index, item in enumerate(raw_scopes):
-            scope = _scope(item, index, source, problems)
-            if scope is None:
-                continue
-            key = Scope(scope.type, scope.owner.lower(), scope.team and scope.team.lower())
-            if key in seen:
-                problems.add(f"scopes[{index}]", f"duplicates scopes[{seen[key]}]")
-                continue
-            seen[key] = index
-            scopes.append(scope)
-    refresh = _schedule(raw.get("refresh"), env, problems)
-    state_raw = env.get("COPILOT_EXPORTER_STATE_FILE") or raw.get("state_file")
-    state_file = Path(str(state_raw)) if state_raw else None
+    problems = Problems()
+    root = Section(raw, "", SETTINGS, problems, env)
+    source = root.get(SOURCE)
+    github = _github(root.section("github"))
+    scopes = _scopes(root.get(SCOPES), source, problems)
+    refresh = _schedule(root.section("refresh"))
+    state_file = root.get(STATE_FILE)
     if state_file is not None and not state_file.parent.is_dir():
-        problems.add("state_file", f"directory {state_file.parent} does not exist")
-    cardinality = _cardinality(raw.get("cardinality"), problems)
-    seats = _seats(raw.get("seats"), env, problems)
-    if problems.lines:
-        raise ConfigError(origin, problems.lines)
-    return Config(github, tuple(scopes), source, refresh, state_file, origin, cardinality, seats)
+        problems.add(STATE_FILE.key, f"directory {state_file.parent} does not exist")
+    cardinality = _cardinality(root.section("cardinality"))
+    seats = _seats(root.section("seats"))
+    problems.check(origin)
+    return Config(github, scopes, source, refresh, state_file, origin, cardinality, seats)
 
 
 def load(path: Path | None, env: Mapping[str, str] | None = None) -> Config:
@@ -544,16 +583,4 @@ def load(path: Path | None, env: Mapping[str, str] | None = None) -> Config:
     env = os.environ if env is None else env
     if path is None:
         return build({}, env, "environment")
-    origin = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(origin, [f"cannot read the file: {exc.strerror}"]) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", exc)
-        raise ConfigError(origin, [f"{where}invalid YAML: {problem}"]) from None
-    return build(raw, env, origin)
+    return build(load_yaml(path), env, str(path))

@@ -1,13 +1,16 @@
-"""Generate ``docs/metrics.md`` from the metric table (``python -m exporter.docs``).
+"""Generate ``docs/metrics.md`` from the metric table (``python -m exporter.docs``) and the
+README's configuration reference from the config's settings (``--readme README.md``).
 
-A test regenerates it and fails when the committed file differs, so the reference can
+Tests regenerate both and fail when the committed copy differs, so the references can
 never drift from the code.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
+from exporter import config
 from exporter import metrics as m
 
 _TITLES = {
@@ -55,5 +58,33 @@ def render() -> str:
     return "\n".join(lines)
 
 
+README_BEGIN = "<!-- configuration reference: generated from exporter/config.py by `make docs` -->"
+README_END = "<!-- end of the generated configuration reference -->"
+
+
+def config_reference() -> str:
+    """The README's table of config keys, one row per declared setting."""
+    lines = ["| key | default | env | meaning |", "|---|---|---|---|"]
+    for setting in config.SETTINGS:
+        key = f"({setting.name})" if setting.refused else f"`{setting.key}`"
+        env = f"`{setting.env}` " if setting.env else ""
+        help_text = setting.help.replace("|", "\\|")
+        lines.append(f"| {key} | {setting.default_text()} | {env}| {help_text} |")
+    return "\n".join(lines)
+
+
+def with_config_reference(readme: str) -> str:
+    """``readme`` with the text between the markers replaced by :func:`config_reference`."""
+    head, begin, rest = readme.partition(README_BEGIN)
+    _, end, tail = rest.partition(README_END)
+    if not begin or not end:
+        raise ValueError(f"README lacks the markers {README_BEGIN!r} ... {README_END!r}")
+    return f"{head}{begin}\n{config_reference()}\n{end}{tail}"
+
+
 if __name__ == "__main__":
-    sys.stdout.write(render())
+    if sys.argv[1:2] == ["--readme"]:
+        readme = Path(sys.argv[2])
+        readme.write_text(with_config_reference(readme.read_text(encoding="utf-8")), "utf-8")
+    else:
+        sys.stdout.write(render())

@@ -2,7 +2,9 @@
 
 Only the keys this exporter implements are accepted; an unknown key is an error rather
 than a silently unprotected endpoint. bcrypt is slow on purpose, so a verified
-(user, password) pair is remembered by its SHA-256 for the life of the process.
+(user, password) pair is remembered by its SHA-256 for the life of the process. An unknown
+user costs a bcrypt check too (against a hash of the same cost), so response times do not
+tell which user names exist.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import ssl
 import threading
 from collections.abc import Mapping
@@ -18,9 +21,18 @@ from pathlib import Path
 from typing import Any
 
 import bcrypt
-import yaml
 
-from exporter.config import ConfigError
+from exporter.settings import (
+    ANY,
+    FILE_PATH,
+    NAME,
+    Problems,
+    Section,
+    Setting,
+    choice,
+    join,
+    load_yaml,
+)
 
 _TLS_VERSIONS = {"TLS12": ssl.TLSVersion.TLSv1_2, "TLS13": ssl.TLSVersion.TLSv1_3}
 _CLIENT_AUTH = {
@@ -30,8 +42,38 @@ _CLIENT_AUTH = {
     "VerifyClientCertIfGiven": ssl.CERT_OPTIONAL,
     "RequireAndVerifyClientCert": ssl.CERT_REQUIRED,
 }
+_BCRYPT = re.compile(r"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
 # Probes must work without credentials (Docker HEALTHCHECK, Kubernetes probes).
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+
+SETTINGS: tuple[Setting[Any], ...] = (
+    CERT_FILE := Setting[Path | None](
+        "tls_server_config.cert_file", FILE_PATH, None, "server certificate (PEM)"
+    ),
+    KEY_FILE := Setting[Path | None](
+        "tls_server_config.key_file", FILE_PATH, None, "its private key (PEM)"
+    ),
+    CLIENT_AUTH := Setting(
+        "tls_server_config.client_auth_type",
+        choice(*_CLIENT_AUTH),
+        "NoClientCert",
+        "whether clients must show a certificate",
+    ),
+    CLIENT_CA := Setting[Path | None](
+        "tls_server_config.client_ca_file",
+        FILE_PATH,
+        None,
+        "CA that client certificates are checked against",
+    ),
+    MIN_VERSION := Setting(
+        "tls_server_config.min_version", choice(*_TLS_VERSIONS), "TLS12", "oldest TLS version"
+    ),
+    USERS := Setting("basic_auth_users", ANY, None, "user name: bcrypt hash"),
+)
+
+
+def _cost(hashed: bytes) -> int:
+    return int(hashed[4:6])
 
 
 @dataclass(frozen=True)
@@ -40,6 +82,14 @@ class WebConfig:
     users: Mapping[str, bytes] = field(default_factory=dict)
     _verified: set[bytes] = field(default_factory=set, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
+    # Checked for an unknown user: made at the users' highest cost, so that a wrong name
+    # takes as long as a wrong password.
+    _dummy: bytes = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        cost = max((_cost(h) for h in self.users.values()), default=0)
+        dummy = bcrypt.hashpw(b"", bcrypt.gensalt(rounds=cost)) if cost else b""
+        object.__setattr__(self, "_dummy", dummy)
 
     def check(self, authorization: str | None) -> bool:
         """True when no users are configured or the Basic credentials match one."""
@@ -51,15 +101,14 @@ class WebConfig:
             user, _, password = base64.b64decode(authorization[6:].strip()).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             return False
-        hashed = self.users.get(user)
-        if hashed is None:
-            return False
+        known = self.users.get(user)
+        hashed = self._dummy if known is None else known
         key = hashlib.sha256(f"{user}\0{password}\0".encode() + hashed).digest()
         with self._lock:
-            if any(hmac.compare_digest(key, seen) for seen in self._verified):
+            if known is not None and any(hmac.compare_digest(key, v) for v in self._verified):
                 return True
         try:
-            ok = bcrypt.checkpw(password.encode(), hashed)
+            ok = bcrypt.checkpw(password.encode(), hashed) and known is not None
         except ValueError:
             return False
         if ok:
@@ -68,70 +117,76 @@ class WebConfig:
         return ok
 
 
-def _tls(raw: Mapping[str, Any], base: Path, problems: list[str]) -> ssl.SSLContext | None:
-    known = {"cert_file", "key_file", "client_auth_type", "client_ca_file", "min_version"}
-    problems += [f"tls_server_config.{k}: unknown key" for k in raw if k not in known]
-    cert, key = raw.get("cert_file"), raw.get("key_file")
-    if not cert or not key:
-        problems.append("tls_server_config: needs both cert_file and key_file")
+def _tls(tls: Section, base: Path) -> ssl.SSLContext | None:
+    problems = tls.problems
+    if not tls.raw:
+        return None  # absent or empty: plain HTTP, as in the exporter-toolkit
+    cert, key = tls.get(CERT_FILE), tls.get(KEY_FILE)
+    client_auth, min_version = tls.get(CLIENT_AUTH), tls.get(MIN_VERSION)
+    ca = tls.get(CLIENT_CA)
+    if cert is None or key is None:
+        problems.add("tls_server_config", "needs both cert_file and key_file")
         return None
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = _TLS_VERSIONS.get(
-        str(raw.get("min_version", "TLS12")), ssl.TLSVersion.TLSv1_2
-    )
-    if raw.get("min_version") and raw["min_version"] not in _TLS_VERSIONS:
-        problems.append(
-            f"tls_server_config.min_version: expected TLS12 or TLS13, got {raw['min_version']!r}"
-        )
+    context.minimum_version = _TLS_VERSIONS[min_version]
     try:
-        context.load_cert_chain(base / str(cert), base / str(key))
+        context.load_cert_chain(base / cert, base / key)
     except (OSError, ssl.SSLError) as exc:
-        problems.append(
-            f"tls_server_config: cannot load {cert} / {key}: "
-            f"{getattr(exc, 'strerror', None) or exc}"
+        problems.add(
+            "tls_server_config",
+            f"cannot load {cert} / {key}: {getattr(exc, 'strerror', None) or exc}",
         )
         return None
-    client_auth = str(raw.get("client_auth_type", "NoClientCert"))
-    if client_auth not in _CLIENT_AUTH:
-        problems.append(f"tls_server_config.client_auth_type: unknown {client_auth!r}")
-    else:
-        context.verify_mode = _CLIENT_AUTH[client_auth]
-        if context.verify_mode != ssl.CERT_NONE:
-            ca = raw.get("client_ca_file")
-            if not ca:
-                problems.append("tls_server_config: client_auth_type needs client_ca_file")
-            else:
-                context.load_verify_locations(base / str(ca))
+    context.verify_mode = _CLIENT_AUTH[client_auth]
+    if context.verify_mode == ssl.CERT_NONE:
+        return context
+    if ca is None:
+        problems.add("tls_server_config", "client_auth_type needs client_ca_file")
+        return None
+    try:
+        context.load_verify_locations(base / ca)
+    except (OSError, ssl.SSLError) as exc:
+        problems.add(CLIENT_CA.key, f"cannot load {ca}: {getattr(exc, 'strerror', None) or exc}")
+        return None
     return context
+
+
+def _users(raw: object, problems: Problems) -> dict[str, bytes]:
+    # Values are never shown: a "hash" that is not one is most likely a plain password.
+    users: dict[str, bytes] = {}
+    if raw is None:
+        return users
+    if not isinstance(raw, Mapping):
+        problems.add(
+            USERS.key, f"expected a mapping of user name to bcrypt hash, got a {type(raw).__name__}"
+        )
+        return users
+    for user, hashed in raw.items():
+        path = join(USERS.key, user)
+        name = NAME(user, path, problems)
+        if name is None:
+            continue
+        if ":" in name:
+            problems.add(path, "a user name cannot contain ':' (Basic auth splits on it)")
+        elif not isinstance(hashed, str) or not _BCRYPT.fullmatch(hashed.strip()):
+            problems.add(
+                path, "expected a bcrypt hash (htpasswd -nBC 10 USER), not a plain password"
+            )
+        else:
+            users[name] = hashed.strip().encode()
+    return users
+
+
+def build(raw: object, base: Path, origin: str = "web config") -> WebConfig:
+    """Check a parsed web config (paths relative to ``base``); every problem at once."""
+    problems = Problems()
+    top = Section(raw, "", SETTINGS, problems)
+    context = _tls(top.section("tls_server_config"), base)
+    users = _users(top.get(USERS), problems)
+    problems.check(origin)
+    return WebConfig(context, users)
 
 
 def load(path: Path) -> WebConfig:
     """Parse and check the file; every problem is reported at once (exit status 2)."""
-    origin = str(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(origin, [f"cannot read the web config: {exc}"]) from None
-    if not isinstance(raw, Mapping):
-        raise ConfigError(origin, ["expected a mapping with tls_server_config / basic_auth_users"])
-    problems = [
-        f"{k}: unknown key (supported: tls_server_config, basic_auth_users)"
-        for k in raw
-        if k not in ("tls_server_config", "basic_auth_users")
-    ]
-    context = None
-    if raw.get("tls_server_config"):
-        context = _tls(raw["tls_server_config"], path.parent, problems)
-    users: dict[str, bytes] = {}
-    for user, hashed in (raw.get("basic_auth_users") or {}).items():
-        text = str(hashed)
-        if not text.startswith(("$2a$", "$2b$", "$2y$")):
-            problems.append(
-                f"basic_auth_users.{user}: expected a bcrypt hash "
-                "(htpasswd -nBC 10 USER), not a plain password"
-            )
-            continue
-        users[str(user)] = text.encode()
-    if problems:
-        raise ConfigError(origin, problems)
-    return WebConfig(context, users)
+    return build(load_yaml(path), path.parent, str(path))

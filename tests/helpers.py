@@ -1,6 +1,6 @@
-"""Helpers every test module may import: the test token, scraping, reading samples, and the
-exposition as golden files hold it. Fixtures live in conftest.py; no test module imports
-another test module."""
+"""Helpers every test module may import: the test token, scraping, reading samples, the
+exposition as golden files hold it, a TLS certificate. Fixtures live in conftest.py; no test
+module imports another test module."""
 
 from __future__ import annotations
 

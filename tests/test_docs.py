@@ -1,19 +1,43 @@
-"""docs/metrics.md is generated from the metric table and must be current."""
+"""docs/metrics.md and the README's configuration reference are generated and must be current."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
-from exporter import docs, metrics
+from exporter import config, docs, metrics
 
 DOC = Path(__file__).parent.parent / "docs" / "metrics.md"
+README = Path(__file__).parent.parent / "README.md"
 
 
 def test_metric_reference_is_current() -> None:
     assert DOC.read_text() == docs.render(), "docs/metrics.md is stale: run `make docs`"
+
+
+def test_readme_configuration_reference_is_current() -> None:
+    readme = README.read_text(encoding="utf-8")
+    assert readme == docs.with_config_reference(readme), "README.md is stale: run `make docs`"
+
+
+def test_each_documented_default_written_in_the_file_gives_the_default() -> None:
+    for setting in config.SETTINGS:
+        if setting.default is None or setting.refused:
+            continue
+        section, _, name = setting.key.rpartition(".")
+        written = yaml.safe_load(setting.read.show(setting.default))  # as the README shows it
+        raw: dict[str, Any] = {"scopes": [{"org": "octo"}]}
+        if section:
+            raw[section] = {name: written}
+        else:
+            raw[name] = written
+        built = config.build(raw, {})
+        value = built if not section else getattr(built, section)
+        assert getattr(value, name) == setting.default, setting.key
 
 
 def test_every_metric_named_in_the_contract_is_in_the_table() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import json
 import os
 import signal
@@ -17,10 +16,6 @@ from pathlib import Path
 import bcrypt
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from exporter import config as config_mod
 from exporter import webconfig
@@ -28,7 +23,7 @@ from exporter.app import Exporter
 from exporter.config import ConfigError
 from exporter.fakegithub import FakeGitHub, Fault, StaticStore
 from tests.fixtures import ESTATE_SCOPES, estate
-from tests.helpers import TOKEN, ExporterFactory, scrape, value, yesterday
+from tests.helpers import TOKEN, ExporterFactory, scrape, self_signed_certificate, value, yesterday
 
 
 def free_port() -> int:
@@ -146,40 +141,10 @@ def test_sigterm_stops_the_process_quickly_and_saves_state(tmp_path: Path) -> No
     assert [s["owner"] for s in saved["scopes"]] == ["octo"]
 
 
-def _certificate(tmp_path: Path) -> tuple[Path, Path]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = tmp_path / "tls.crt", tmp_path / "tls.key"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
-
-
 def test_tls_and_basic_auth_protect_metrics(
     store: StaticStore, github: FakeGitHub, tmp_path: Path
 ) -> None:
-    cert_file, key_file = _certificate(tmp_path)
+    cert_file, key_file = self_signed_certificate(tmp_path)
     hashed = bcrypt.hashpw(b"s3cret", bcrypt.gensalt(rounds=4)).decode()
     web_file = tmp_path / "web.yml"
     web_file.write_text(
