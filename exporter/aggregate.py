@@ -144,7 +144,7 @@ def _third_party_sums(entries: object, out: Flat) -> None:
     for entry in entries:
         if type(entry) is not dict:
             continue
-        agent = label(entry.get(m.THIRD_PARTY_KEY))
+        agent = _number_label(entry.get(m.THIRD_PARTY_KEY))
         if not agent:
             continue
         for field, metric in _THIRD_PARTY_METRICS:
@@ -159,7 +159,7 @@ def agent_names(entries: object) -> Iterator[tuple[str, str]]:
         return
     for entry in entries:
         if type(entry) is dict:
-            agent = label(entry.get(m.THIRD_PARTY_KEY))
+            agent = _number_label(entry.get(m.THIRD_PARTY_KEY))
             if agent:
                 yield agent, label(entry.get(m.THIRD_PARTY_NAME)) or ""
 
@@ -173,7 +173,12 @@ def _number_label(value: object) -> str | None:
 
 def phase_labels(phase: object) -> Labels | None:
     """(phase, phase_number) of an ``ai_adoption_phase`` object or a per-phase entry; a
-    missing one of the two is an empty label, both missing is None."""
+    missing one of the two is an empty label, both missing is None. A bare name or number
+    in place of the object is taken for what it is."""
+    if type(phase) is str:
+        return (phase.strip(), "")
+    if type(phase) is int:
+        return ("", str(phase))
     if type(phase) is not dict:
         return None
     name = label(phase.get("phase"))
@@ -239,10 +244,9 @@ def _adoption_values(entries: object, values: Values) -> None:
     users: dict[Labels, float] = {}
     averages: dict[Labels, float] = {}
     for entry in entries:
-        phase = phase_labels(entry)
+        phase = phase_labels(entry) if type(entry) is dict else None
         if phase is None:
             continue
-        assert type(entry) is dict  # phase_labels said so
         engaged = number(entry.get(m.ADOPTION_ENGAGED))
         if engaged is not None:
             users[phase] = users.get(phase, 0.0) + engaged

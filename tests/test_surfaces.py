@@ -269,6 +269,16 @@ def test_adoption_phase_nulls_and_odd_entries_give_no_sample() -> None:
     assert averages[("Phase 1", "1", "loc_added")] == 2
 
 
+def test_team_phases_count_members_by_whatever_phase_github_gives() -> None:
+    acc = aggregate.UsageAccumulator()
+    acc.add(1, {"ai_adoption_phase": {"phase": " Phase 1 ", "phase_number": 1.0}}, [])
+    acc.add(2, {"ai_adoption_phase": {"phase_number": 3, "version": "v2"}}, [])
+    acc.add(3, {"ai_adoption_phase": "Phase 1"}, [])  # a bare name, not GitHub's object
+    acc.add(4, {"ai_adoption_phase": None}, [])  # no phase: in none, not in an invented one
+    acc.add(5, {"ai_adoption_phase": {"version": "v1"}}, [])
+    assert acc.result()[m.ADOPTION_USERS] == {("Phase 1", "1"): 1, ("", "3"): 1, ("Phase 1", ""): 1}
+
+
 @pytest.mark.parametrize(
     ("field", "expected"),
     [
