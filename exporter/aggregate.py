@@ -7,7 +7,7 @@ an error: the API adds and drops fields over time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Set
 from typing import Any
 
 from exporter import metrics as m
@@ -53,11 +53,22 @@ _BREAKDOWN_METRICS = tuple(
     )
     for b in m.BREAKDOWNS
 )
+_SURFACE_METRICS = tuple(
+    (o.object, tuple((path, m.PREFIX + metric) for path, metric, _ in o.fields))
+    for o in m.SURFACE_OBJECTS
+)
+_THIRD_PARTY_METRICS = tuple(
+    (field, m.PREFIX + metric) for field, metric, _ in m.THIRD_PARTY_FIELDS
+)
+_CUSTOMISATION_METRICS = tuple((c.array, c.key, m.PREFIX + c.metric) for c in m.CLI_CUSTOMISATIONS)
 _NUMBER = (int, float)
+_CLI = "totals_by_cli"
 
 
 def flatten_activity(record: Mapping[str, Any]) -> Flat:
-    """The summable part of an entity or user record: counters, breakdowns, CLI, credits.
+    """The summable part of an entity or user record: counters, breakdowns, the surfaces'
+    sums (CLI, Copilot app, VS Code Agents window, third-party agents, CLI customisation),
+    credits.
 
     Flattened once per record so a user row can be added to several team totals cheaply.
     This is the hot loop of a refresh (once per user row), hence the inlined checks.
@@ -82,16 +93,99 @@ def flatten_activity(record: Mapping[str, Any]) -> Flat:
                 value = entry.get(field)
                 if type(value) in _NUMBER:
                     out.append((metric, labels, float(value)))  # type: ignore[arg-type]
-    cli = record.get("totals_by_cli")
-    if isinstance(cli, Mapping):
-        for path, metric, _ in m.CLI_FIELDS:
-            value = number(_dig(cli, path))
-            if value is not None:
-                out.append((m.PREFIX + metric, _NO_LABELS, value))
+    for obj, fields in _SURFACE_METRICS:
+        sums = record.get(obj)
+        if type(sums) is dict:
+            for path, metric in fields:
+                value = number(_dig(sums, path))
+                if value is not None:
+                    out.append((metric, _NO_LABELS, value))
+    _third_party_sums(record.get(m.THIRD_PARTY_ARRAY), out)
+    _customisation_sums(record, out)
     credits_used = number(record.get("ai_credits_used"))
     if credits_used is not None:
         out.append((m.AI_CREDITS_METRIC, _NO_LABELS, credits_used))
     return out
+
+
+def in_record_or_cli(record: Mapping[str, Any], field: str) -> object:
+    """A CLI customisation field: at the top of the record (GitHub's example), else inside
+    ``totals_by_cli`` (the changelog's description)."""
+    value = record.get(field)
+    if value is None:
+        cli = record.get(_CLI)
+        if type(cli) is dict:
+            value = cli.get(field)
+    return value
+
+
+def _customisation_sums(record: Mapping[str, Any], out: Flat) -> None:
+    for array, key, metric in _CUSTOMISATION_METRICS:
+        entries = in_record_or_cli(record, array)
+        if type(entries) is not list:
+            continue
+        for entry in entries:
+            if type(entry) is not dict:
+                continue
+            name = label(entry.get(key))
+            if name is None:
+                name = label(entry.get(m.CLI_CUSTOMISATION_NAME))
+            value = number(entry.get(m.CLI_CUSTOMISATION_COUNT))
+            if value is None:
+                value = number(entry.get(m.CLI_CUSTOMISATION_COUNT_OLD))
+            if name is not None and value is not None:
+                out.append((metric, (name,), value))
+
+
+def _third_party_sums(entries: object, out: Flat) -> None:
+    """Per agent_id; the interaction count is job starts and stays out of the totals."""
+    if type(entries) is not list:
+        return
+    for entry in entries:
+        if type(entry) is not dict:
+            continue
+        agent = _number_label(entry.get(m.THIRD_PARTY_KEY))
+        if not agent:
+            continue
+        for field, metric in _THIRD_PARTY_METRICS:
+            value = number(entry.get(field))
+            if value is not None:
+                out.append((metric, (agent,), value))
+
+
+def agent_names(entries: object) -> Iterator[tuple[str, str]]:
+    """(agent_id, agent_name) of each ``totals_by_3rd_party_agent`` entry with an id."""
+    if type(entries) is not list:
+        return
+    for entry in entries:
+        if type(entry) is dict:
+            agent = _number_label(entry.get(m.THIRD_PARTY_KEY))
+            if agent:
+                yield agent, label(entry.get(m.THIRD_PARTY_NAME)) or ""
+
+
+def _number_label(value: object) -> str | None:
+    """A number as a label value the way it reads: 2 and 2.0 are both "2"."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return label(value)
+
+
+def phase_labels(phase: object) -> Labels | None:
+    """(phase, phase_number) of an ``ai_adoption_phase`` object or a per-phase entry; a
+    missing one of the two is an empty label, both missing is None. A bare name or number
+    in place of the object is taken for what it is."""
+    if type(phase) is str:
+        return (phase.strip(), "")
+    if type(phase) is int:
+        return ("", str(phase))
+    if type(phase) is not dict:
+        return None
+    name = label(phase.get("phase"))
+    position = _number_label(phase.get("phase_number"))
+    if name is None and position is None:
+        return None
+    return (name or "", position or "")
 
 
 def add_flat(values: Values, flat: Flat) -> None:
@@ -121,7 +215,50 @@ def entity_values(record: Mapping[str, Any]) -> Values:
     prs = record.get("pull_requests")
     if isinstance(prs, Mapping):
         _pull_request_values(prs, values)
+    _surface_values(record, values)
     return values
+
+
+def _surface_values(record: Mapping[str, Any], values: Values) -> None:
+    """What only entity reports give of the surfaces GitHub added: their user counts,
+    distinct CLI customisations, adoption phases, the third-party agents' names."""
+    for users in m.SURFACE_USERS:
+        value = number(record.get(users.field))
+        if value is not None:
+            values[m.PREFIX + users.metric] = {_NO_LABELS: value}
+    for custom in m.CLI_CUSTOMISATIONS:
+        value = number(in_record_or_cli(record, custom.distinct_field))
+        if value is not None:
+            values[m.PREFIX + custom.distinct_metric] = {_NO_LABELS: value}
+    _adoption_values(record.get(m.ADOPTION_ARRAY), values)
+    names: dict[str, str] = {}
+    for agent, name in agent_names(record.get(m.THIRD_PARTY_ARRAY)):
+        names.setdefault(agent, name)
+    if names:
+        values[m.THIRD_PARTY_INFO] = {item: 1.0 for item in names.items()}
+
+
+def _adoption_values(entries: object, values: Values) -> None:
+    if type(entries) is not list:
+        return
+    users: dict[Labels, float] = {}
+    averages: dict[Labels, float] = {}
+    for entry in entries:
+        phase = phase_labels(entry) if type(entry) is dict else None
+        if phase is None:
+            continue
+        engaged = number(entry.get(m.ADOPTION_ENGAGED))
+        if engaged is not None:
+            users[phase] = users.get(phase, 0.0) + engaged
+        for field, raw in entry.items():
+            measure = m.adoption_measure(field)
+            value = number(raw)
+            if measure is not None and value is not None:
+                averages.setdefault((*phase, measure[0]), value * measure[1])
+    if users:
+        values[m.ADOPTION_USERS] = users
+    if averages:
+        values[m.ADOPTION_AVERAGE] = averages
 
 
 def _pull_request_values(prs: Mapping[str, Any], values: Values) -> None:
@@ -151,16 +288,31 @@ def _pull_request_values(prs: Mapping[str, Any], values: Values) -> None:
                     samples[(comment_type,)] = samples.get((comment_type,), 0.0) + value
 
 
+# Per-user flags whose distinct users make a count: (flags, first non-null wins; metric).
+_SURFACE_FLAGS = tuple((u.flags, m.PREFIX + u.metric) for u in m.SURFACE_USERS if u.flags)
+#: Fields whose presence (not null) anywhere in a users report decides whether a team with
+#: no use of them exports 0 or nothing: the newer flags, credits, the zero_when markers.
+PRESENCE_FIELDS: frozenset[str] = frozenset(
+    [flag for u in m.SURFACE_USERS for flag in u.flags]
+    + [field for o in m.SURFACE_OBJECTS for field in o.zero_when or ()]
+    + [field for field, _ in m.CODE_REVIEW_FLAGS]
+    + ["ai_credits_used"]
+)
+
+
 class UsageAccumulator:
     """Sums user rows (users-1-day) into one scope's values: counters summed, users distinct."""
 
-    __slots__ = ("_review", "_users", "flags", "values")
+    __slots__ = ("_agents", "_phases", "_review", "_surface", "_users", "flags", "values")
 
     def __init__(self) -> None:
         self.values: Values = {}
         self._users: set[object] = set()
         self.flags: dict[str, set[object]] = {metric: set() for _, metric, _ in m.USER_FLAGS}
         self._review: dict[str, set[object]] = {e: set() for _, e in m.CODE_REVIEW_FLAGS}
+        self._surface: dict[str, set[object]] = {metric: set() for _, metric in _SURFACE_FLAGS}
+        self._phases: dict[Labels, set[object]] = {}
+        self._agents: dict[str, str] = {}
 
     def add(self, user: object, row: Mapping[str, Any], flat: Flat) -> None:
         self._users.add(user)
@@ -171,18 +323,57 @@ class UsageAccumulator:
         for field, engagement in m.CODE_REVIEW_FLAGS:
             if row.get(field) is True:
                 self._review[engagement].add(user)
+        for flags, metric in _SURFACE_FLAGS:
+            for flag in flags:
+                used = row.get(flag)
+                if used is not None:
+                    if used is True:
+                        self._surface[metric].add(user)
+                    break
+        phase = row.get(m.ADOPTION_USER_FIELD)
+        if phase is not None:
+            self._add_phase(user, phase)
+        agents = row.get(m.THIRD_PARTY_ARRAY)
+        if agents:
+            for agent, name in agent_names(agents):
+                self._agents.setdefault(agent, name)
 
-    def result(self) -> Values:
-        """Team values: counters always present (a team with no active member exports 0)."""
+    def _add_phase(self, user: object, phase: object) -> None:
+        key = phase_labels(phase)
+        if key is not None:
+            self._phases.setdefault(key, set()).add(user)
+
+    def result(self, present: Set[str] = PRESENCE_FIELDS) -> Values:
+        """Team values. Counters are always there (a team with no active member exports 0),
+        and so are the sums and user counts of every surface the users report shows: those
+        of ``present`` (fields some row of the report carries, not null); of the others, a
+        team exports nothing, as GitHub had nothing to tell that day."""
         values: Values = {name: dict(samples) for name, samples in self.values.items()}
         for counter in m.COUNTERS:
             values.setdefault(m.PREFIX + counter.metric, {_NO_LABELS: 0.0})
+        for obj in m.SURFACE_OBJECTS:
+            if obj.zero_when is None or not present.isdisjoint(obj.zero_when):
+                for _, metric, _ in obj.fields:
+                    values.setdefault(m.PREFIX + metric, {_NO_LABELS: 0.0})
+        if "ai_credits_used" in present:
+            values.setdefault(m.AI_CREDITS_METRIC, {_NO_LABELS: 0.0})
         values[m.PREFIX + "daily_active_users"] = {_NO_LABELS: float(len(self._users))}
         for metric, users in self.flags.items():
             values[m.PREFIX + metric] = {_NO_LABELS: float(len(users))}
-        values[m.CODE_REVIEW_METRIC] = {
-            ("daily", e): float(len(users)) for e, users in self._review.items()
+        review: dict[Labels, float] = {
+            ("daily", e): float(len(self._review[e]))
+            for field, e in m.CODE_REVIEW_FLAGS
+            if field in present
         }
+        if review:
+            values[m.CODE_REVIEW_METRIC] = review
+        for flags, metric in _SURFACE_FLAGS:
+            if not present.isdisjoint(flags):
+                values[metric] = {_NO_LABELS: float(len(self._surface[metric]))}
+        if self._phases:
+            values[m.ADOPTION_USERS] = {k: float(len(u)) for k, u in self._phases.items()}
+        if self._agents:
+            values[m.THIRD_PARTY_INFO] = {item: 1.0 for item in self._agents.items()}
         return values
 
 
@@ -199,10 +390,15 @@ def merge_entity_and_users(entity: Values, users: Values) -> Values:
     return merged
 
 
-# Summable activity the entity report already carries in full: never taken from users rows.
+# What the entity report carries itself (summable activity in full; the newer surfaces,
+# whose null there means "no data"): never taken from users rows for an entity scope.
 _USERS_ONLY_SKIP = frozenset(
     [m.PREFIX + c.metric for c in m.COUNTERS]
     + [b.metric(m.COUNTER_BY_FIELD[f]) for b in m.BREAKDOWNS for f in b.counters]
-    + [m.PREFIX + metric for _, metric, _ in m.CLI_FIELDS]
+    + [m.PREFIX + metric for o in m.SURFACE_OBJECTS for _, metric, _ in o.fields]
     + [m.PREFIX + "daily_active_users"]
+    + [m.PREFIX + u.metric for u in m.SURFACE_USERS]
+    + [m.PREFIX + metric for _, metric, _ in m.THIRD_PARTY_FIELDS]
+    + [m.THIRD_PARTY_INFO, m.ADOPTION_USERS, m.ADOPTION_AVERAGE]
+    + [m.PREFIX + c.metric for c in m.CLI_CUSTOMISATIONS]
 )

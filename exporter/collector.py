@@ -91,9 +91,23 @@ class SnapshotCollector(Collector):
         dropped = _gauge(m.PREFIX + "series_dropped")
         for breakdown, count in sorted(snapshot.dropped.items()):
             dropped.add_metric((breakdown,), float(count))
+        unmapped = _gauge(m.UNMAPPED_FIELDS)
+        for (report, path), count in sorted(snapshot.unmapped.items()):
+            unmapped.add_metric((report, path), float(count))
         yield from (
             f
-            for f in (up, day, success, failure, duration, reason, seats_up, seats_success, dropped)
+            for f in (
+                up,
+                day,
+                success,
+                failure,
+                duration,
+                reason,
+                seats_up,
+                seats_success,
+                dropped,
+                unmapped,
+            )
             if f.samples
         )
 

@@ -8,7 +8,7 @@ listed in ``labels``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 PREFIX = "github_copilot_"
@@ -418,8 +418,376 @@ def _status_specs() -> list[MetricSpec]:
     ]
 
 
-REPORT_SPECS: tuple[MetricSpec, ...] = tuple(_reports_specs())
-STATUS_SPECS: tuple[MetricSpec, ...] = tuple(_status_specs())
+# --- surfaces GitHub added after the first release (API.md section 5) ----------------------
+# Kept in tables of their own beside the first-release ones above. Every one of these fields
+# may be missing (older days) or null (no data): either gives no sample, never a 0.
+
+SERVER_SIDE_SINCE = "2026-06-12"
+UNATTRIBUTED_TOTAL = (
+    f"Since {SERVER_SIDE_SINCE} it includes users seen only by GitHub's server-side telemetry, "
+    "who have no editor, feature, model or language breakdown: the per-surface user counts and "
+    "the breakdowns need not add up to it. The difference (this total minus the parts) is "
+    "unattributed use; it is never exported as an 'other' label value."
+)
+UNATTRIBUTED_PART = (
+    "One part of the active users: the parts need not add up to the active-user totals (users "
+    f"seen only by server-side telemetry since {SERVER_SIDE_SINCE} have no breakdown; the "
+    "difference is unattributed, never an 'other' label value)."
+)
+# The user counts whose HELP carries one of the notes above: the totals, then the parts.
+USER_TOTALS = tuple(PREFIX + metric for _, metric, _ in USER_COUNTS[:3])
+USER_PARTS = (
+    *(PREFIX + metric for _, metric, _ in USER_COUNTS[3:]),
+    *(PREFIX + metric for _, metric, _ in USER_FLAGS),
+    CODE_REVIEW_METRIC,
+)
+TEAMS_FROM_USERS = "(teams: from the rows of their members in users-1-day)"
+ENTITY_ONLY = "Enterprise and organization scopes only"
+
+
+@dataclass(frozen=True)
+class SurfaceUsers:
+    """A user count GitHub added: the entity report's field, and the per-user flags whose
+    distinct users give the count of a team (the first flag that is not null wins; none:
+    the metric has no team value)."""
+
+    field: str
+    metric: str
+    what: str
+    flags: tuple[str, ...] = ()
+
+
+SURFACE_USERS: tuple[SurfaceUsers, ...] = (
+    SurfaceUsers(
+        "daily_active_copilot_cloud_agent_users",
+        "daily_active_cloud_agent_users",
+        "Users of the Copilot cloud agent (formerly coding agent) on the report day",
+        ("used_copilot_cloud_agent", "used_copilot_coding_agent"),
+    ),
+    SurfaceUsers(
+        "weekly_active_copilot_cloud_agent_users",
+        "weekly_active_cloud_agent_users",
+        "Users of the Copilot cloud agent in the 7 days up to the report day",
+    ),
+    SurfaceUsers(
+        "monthly_active_copilot_cloud_agent_users",
+        "monthly_active_cloud_agent_users",
+        "Users of the Copilot cloud agent in the 28 days up to the report day",
+    ),
+    SurfaceUsers(
+        "daily_active_copilot_app_users",
+        "daily_active_app_users",
+        "Users of the GitHub Copilot app on the report day",
+        ("used_copilot_app",),
+    ),
+    SurfaceUsers(
+        "daily_active_vscode_agent_users",
+        "daily_active_vscode_agent_users",
+        "Users of the VS Code Agents window (not agent mode in the editor) on the report day",
+        ("used_vscode_agent",),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class SurfaceObject:
+    """A ``totals_by_*`` object of sums (like ``totals_by_cli``), one metric per field.
+
+    GitHub leaves the object out when nobody used the surface, so a team whose members did
+    not use it exports 0, once the users report shows the surface exists at all: when one
+    of its rows carries a field of ``zero_when`` (None: always, the CLI's old rule)."""
+
+    object: str
+    fields: tuple[tuple[tuple[str, ...], str, str], ...]  # (path in the object, metric, help)
+    zero_when: tuple[str, ...] | None
+
+
+SURFACE_OBJECTS: tuple[SurfaceObject, ...] = (
+    SurfaceObject("totals_by_cli", CLI_FIELDS, None),
+    SurfaceObject(
+        "totals_by_copilot_app",
+        (
+            (("session_count",), "app_sessions", "Copilot app sessions"),
+            (("request_count",), "app_requests", "Copilot app requests"),
+            (("prompt_count",), "app_prompts", "Copilot app prompts"),
+            (
+                ("token_usage", "output_tokens_sum"),
+                "app_output_tokens",
+                "Copilot app output tokens",
+            ),
+            (
+                ("token_usage", "prompt_tokens_sum"),
+                "app_prompt_tokens",
+                "Copilot app prompt tokens",
+            ),
+        ),
+        ("used_copilot_app", "totals_by_copilot_app"),
+    ),
+    SurfaceObject(
+        "totals_by_vscode_agent",
+        (
+            (("session_count",), "vscode_agent_sessions", "Sessions in the VS Code Agents window"),
+            (
+                ("total_user_messages",),
+                "vscode_agent_user_messages",
+                "Messages users sent in the VS Code Agents window",
+            ),
+        ),
+        ("totals_by_vscode_agent",),  # users rows carry only the flag, not the object
+    ),
+)
+
+THIRD_PARTY_ARRAY = "totals_by_3rd_party_agent"
+THIRD_PARTY_KEY = "agent_id"
+THIRD_PARTY_NAME = "agent_name"
+# (field of an entry, metric, help): summed per agent_id, label ``agent``.
+THIRD_PARTY_FIELDS: tuple[tuple[str, str, str], ...] = (
+    (
+        "user_initiated_interaction_count",
+        "third_party_agent_jobs",
+        "Jobs started with a third-party coding agent (GitHub's interaction count of the "
+        "agent, which counts job starts: it is not part of "
+        f"{PREFIX}user_initiated_interactions)",
+    ),
+    (
+        "session_count",
+        "third_party_agent_sessions",
+        f"Sessions of a third-party coding agent ({ENTITY_ONLY.lower()}: users rows carry no "
+        "session count)",
+    ),
+)
+THIRD_PARTY_INFO = f"{PREFIX}third_party_agent_info"
+
+
+@dataclass(frozen=True)
+class CliCustomisation:
+    """One ``totals_by_*`` array of Copilot CLI customisation (GitHub sends the top 5 per
+    record, a name and an interaction count) and the distinct count beside it.
+
+    GitHub's published example puts these at the top of a record, keyed by ``key``; the
+    changelog describes them inside ``totals_by_cli``, keyed by ``name``: both are read."""
+
+    array: str
+    key: str
+    label: str
+    metric: str
+    distinct_field: str
+    distinct_metric: str
+    plural: str
+    what: str
+
+
+CLI_CUSTOMISATIONS: tuple[CliCustomisation, ...] = (
+    CliCustomisation(
+        "totals_by_skill",
+        "skill",
+        "skill",
+        "cli_skill_interactions",
+        "distinct_skill_use_count",
+        "cli_distinct_skills_used",
+        "skills",
+        "Copilot CLI skill invocations, by skill (plugin skills included: never add "
+        f"{PREFIX}cli_plugin_interactions to these)",
+    ),
+    CliCustomisation(
+        "totals_by_custom_agent",
+        "custom_agent",
+        "custom_agent",
+        "cli_custom_agent_interactions",
+        "distinct_custom_agent_use_count",
+        "cli_distinct_custom_agents_used",
+        "custom agents",
+        "Copilot CLI custom agent interactions, by custom agent",
+    ),
+    CliCustomisation(
+        "totals_by_mcp",
+        "mcp",
+        "mcp_server",
+        "cli_mcp_connections",
+        "distinct_mcp_use_count",
+        "cli_distinct_mcp_servers_used",
+        "MCP servers",
+        "Copilot CLI MCP server connection attempts (connects and reconnects, failed ones "
+        "too; not tool calls), by MCP server",
+    ),
+    CliCustomisation(
+        "totals_by_slash_cmd",
+        "slash_cmd",
+        "slash_command",
+        "cli_slash_command_interactions",
+        "distinct_slash_cmd_use_count",
+        "cli_distinct_slash_commands_used",
+        "slash commands",
+        "Copilot CLI slash commands run, by command",
+    ),
+    CliCustomisation(
+        "totals_by_plugin",
+        "plugin",
+        "plugin",
+        "cli_plugin_interactions",
+        "distinct_plugin_use_count",
+        "cli_distinct_plugins_used",
+        "plugins",
+        "Copilot CLI skill invocations that came from a plugin, by plugin (a subset of "
+        f"{PREFIX}cli_skill_interactions: never add the two)",
+    ),
+)
+CLI_CUSTOMISATION_NAME = "name"  # the changelog's spelling of every array's key
+CLI_CUSTOMISATION_COUNT = "interaction_count"
+CLI_CUSTOMISATION_COUNT_OLD = "user_initiated_interaction_count"  # seen in early files
+TOP_5 = (
+    "GitHub sends the top 5 per record, customer-defined names as 'other' (slash commands: "
+    "'custom'), so a team's sum covers what its members' top 5 held."
+)
+
+ADOPTION_ARRAY = "totals_by_ai_adoption_phase"
+ADOPTION_USER_FIELD = "ai_adoption_phase"
+ADOPTION_USERS = f"{PREFIX}adoption_phase_users"
+ADOPTION_AVERAGE = f"{PREFIX}adoption_phase_average_per_user"
+ADOPTION_ENGAGED = "total_engaged_users"
+AVERAGE_PREFIX = "avg_"
+
+
+def adoption_measure(field: str) -> tuple[str, float] | None:
+    """The ``measure`` label and the factor to base units of a per-phase ``avg_*`` field:
+    ``avg_loc_added`` -> (``loc_added``, 1); minutes become seconds
+    (``avg_pull_requests_median_minutes_to_merge`` ->
+    (``pull_requests_median_seconds_to_merge``, 60)). None for any other field."""
+    if not field.startswith(AVERAGE_PREFIX) or len(field) == len(AVERAGE_PREFIX):
+        return None
+    measure = field[len(AVERAGE_PREFIX) :]
+    if "minutes" in measure:
+        return measure.replace("minutes", "seconds"), 60.0
+    return measure, 1.0
+
+
+def _surface_specs() -> list[MetricSpec]:
+    specs: list[MetricSpec] = []
+    for users in SURFACE_USERS:
+        teams = (
+            f"teams: distinct users with {', else '.join(users.flags)} true"
+            if users.flags
+            else ENTITY_ONLY.lower()
+        )
+        specs.append(
+            MetricSpec(
+                PREFIX + users.metric,
+                f"{users.what} ({teams}). {DAILY}",
+                source_field=users.field,
+            )
+        )
+    for obj in SURFACE_OBJECTS[1:]:  # the CLI's are first-release metrics
+        zero = " or ".join(obj.zero_when or ())
+        for path, metric, what in obj.fields:
+            specs.append(
+                MetricSpec(
+                    PREFIX + metric,
+                    f"{what} {TEAMS_FROM_USERS}; a team exports 0 once its users report "
+                    f"carries {zero}. {DAILY}",
+                    source_field=f"{obj.object}." + ".".join(path),
+                )
+            )
+    for field, metric, what in THIRD_PARTY_FIELDS:
+        specs.append(
+            MetricSpec(
+                PREFIX + metric,
+                f"{what}, by agent (GitHub's agent_id). {DAILY}",
+                ("agent",),
+                source_field=f"{THIRD_PARTY_ARRAY}[].{field}",
+            )
+        )
+    specs.append(
+        MetricSpec(
+            THIRD_PARTY_INFO,
+            "Name of each third-party coding agent seen on the report day; always 1. One "
+            "series per agent_id: when rows disagree on the name, the first one read wins.",
+            ("agent", "agent_name"),
+            kind="info",
+            source_field=f"{THIRD_PARTY_ARRAY}[].{THIRD_PARTY_NAME}",
+        )
+    )
+    for custom in CLI_CUSTOMISATIONS:
+        specs.append(
+            MetricSpec(
+                PREFIX + custom.metric,
+                f"{custom.what}. {TOP_5} {DAILY}",
+                (custom.label,),
+                source_field=f"{custom.array}[].{CLI_CUSTOMISATION_COUNT} (also in totals_by_cli)",
+            )
+        )
+    for custom in CLI_CUSTOMISATIONS:
+        specs.append(
+            MetricSpec(
+                PREFIX + custom.distinct_metric,
+                f"Distinct {custom.plural} used with the Copilot CLI, top 5 "
+                f"or not. {ENTITY_ONLY}: a sum of users' distinct counts is no distinct count, "
+                f"so teams export none. {DAILY}",
+                source_field=f"{custom.distinct_field} (also in totals_by_cli)",
+            )
+        )
+    specs.append(
+        MetricSpec(
+            ADOPTION_USERS,
+            "Engaged users in each AI adoption phase GitHub assigns (a user is in one phase, "
+            "so phases add up; teams: their members active on the report day, by the phase "
+            f"of their ai_adoption_phase). {DAILY}",
+            ("phase", "phase_number"),
+            source_field=f"{ADOPTION_ARRAY}[].{ADOPTION_ENGAGED}; teams: "
+            f"{ADOPTION_USER_FIELD}.phase",
+        )
+    )
+    specs.append(
+        MetricSpec(
+            ADOPTION_AVERAGE,
+            "Average per engaged user of an AI adoption phase, by measure (the API field "
+            "without avg_; minutes are converted to seconds, as in "
+            "pull_requests_median_seconds_to_merge). An average: never sum it across phases "
+            f"or measures. {ENTITY_ONLY}: GitHub gives no per-user values to average for "
+            f"teams. {DAILY}",
+            ("phase", "phase_number", "measure"),
+            source_field=f"{ADOPTION_ARRAY}[].{AVERAGE_PREFIX}* (minutes x 60)",
+        )
+    )
+    return specs
+
+
+def _noted(specs: list[MetricSpec]) -> list[MetricSpec]:
+    """The user counts with the note that their parts need not add up (API.md section 5)."""
+    parts = {*USER_PARTS, *(PREFIX + u.metric for u in SURFACE_USERS), ADOPTION_USERS}
+    out = []
+    for spec in specs:
+        if spec.name in USER_TOTALS:
+            spec = replace(spec, help=f"{spec.help} {UNATTRIBUTED_TOTAL}")
+        elif spec.name in parts:
+            spec = replace(spec, help=f"{spec.help} {UNATTRIBUTED_PART}")
+        out.append(spec)
+    return out
+
+
+# --- API drift (exporter/drift.py) ----------------------------------------------------------
+
+UNMAPPED_FIELDS = f"{PREFIX}report_unmapped_fields"
+UNMAPPED_LIMIT = 200  # series at most; what is cut is logged with its count
+
+
+def _drift_specs() -> list[MetricSpec]:
+    return [
+        MetricSpec(
+            UNMAPPED_FIELDS,
+            "Records carrying a field the exporter does not map, in the report files behind "
+            "the current values (the newest read of each report kind per owner), by report "
+            "kind and field path (array elements as [], nested objects by dots). Fields left "
+            f"out on purpose (ids, partitions, versions) are not counted. At most "
+            f"{UNMAPPED_LIMIT} series, the most frequent; the rest is logged.",
+            ("report", "field"),
+            "status",
+            scoped=False,
+        )
+    ]
+
+
+REPORT_SPECS: tuple[MetricSpec, ...] = tuple(_noted([*_reports_specs(), *_surface_specs()]))
+STATUS_SPECS: tuple[MetricSpec, ...] = (*_status_specs(), *_drift_specs())
 
 
 def _legacy_specs() -> list[MetricSpec]:
@@ -655,7 +1023,26 @@ def _seats_specs() -> list[MetricSpec]:
     ]
 
 
-SEATS_SPECS: tuple[MetricSpec, ...] = tuple(_seats_specs())
+SEATS_BY_LAST_AUTHENTICATION = f"{PREFIX}seats_by_last_authentication"
+
+
+def _seat_surface_specs() -> list[MetricSpec]:
+    return [
+        MetricSpec(
+            SEATS_BY_LAST_AUTHENTICATION,
+            "Seats by time since their user last authenticated, in the buckets of "
+            f"{SEATS_BY_LAST_ACTIVITY}: {_bucket_help()}, {OVER_90D} (more than {IDLE_DAYS} "
+            f"days ago), {NEVER} (GitHub gives no last_authenticated_at: no authentication on "
+            "record for the seat). Exported once GitHub sends the field for some seat; every "
+            f"bucket then, zeros too. {_ONCE} {CURRENT}",
+            ("last_authentication",),
+            "seats",
+            source_field="seats[].last_authenticated_at",
+        )
+    ]
+
+
+SEATS_SPECS: tuple[MetricSpec, ...] = (*_seats_specs(), *_seat_surface_specs())
 
 
 def all_specs() -> tuple[MetricSpec, ...]:

@@ -16,7 +16,15 @@ from typing import Literal
 from exporter import cardinality
 from exporter.config import Config, Scope
 from exporter.snapshot import ScopeState, Snapshot, SnapshotHolder
-from exporter.source import Clock, Outcome, ScopeFailure, ScopeResult, Source, utc_now
+from exporter.source import (
+    Clock,
+    FieldDrift,
+    Outcome,
+    ScopeFailure,
+    ScopeResult,
+    Source,
+    utc_now,
+)
 
 log = logging.getLogger(__name__)
 Part = Literal["scopes", "seats"]
@@ -124,7 +132,23 @@ class Refresher:
         kept = tuple(self.shaper.enforce(states.values()))
         if self.part == "seats":
             return replace(current, seats=kept, created=now)
-        return replace(current, scopes=kept, created=now, ready=True, dropped=self.shaper.dropped)
+        return replace(
+            current,
+            scopes=kept,
+            created=now,
+            ready=True,
+            dropped=self.shaper.dropped,
+            unmapped=self._unmapped(),
+        )
+
+    def _unmapped(self) -> dict[tuple[str, str], int]:
+        """API drift as the sources that count it saw it (only the reports source does)."""
+        total: dict[tuple[str, str], int] = {}
+        for source in self.sources.values():
+            if isinstance(source, FieldDrift):
+                for key, count in source.unmapped_fields().items():
+                    total[key] = total.get(key, 0) + count
+        return total
 
 
 def _scope_fields(scope: Scope) -> dict[str, str]:

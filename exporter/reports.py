@@ -3,7 +3,14 @@
 Per owner (an enterprise or an organization) and refresh: the entity 1-day report when an
 entity scope is configured, and the users-1-day × user-teams-1-day join when a team scope
 is (fetched once per owner however many of its teams are configured). Parsed results are
-cached by day: once day D is in, later refreshes only ask whether D+1 exists.
+cached by day: once day D is in, later refreshes only ask whether D+1 exists. Every record
+read is also checked for fields no metric maps (:mod:`exporter.drift`).
+
+Repository reports (``repos-1-day``, a follow-up) fit as a third kind beside these two: a
+task of ``_owner`` run only when one of the owner's scopes opts in, for the day the entity
+report settled on (there a 204 means "no repository activity", not "not there yet"), its
+rows streamed into per-repository values merged into that entity scope's values, and a
+drift schema of its own.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from typing import Any, Protocol
 from exporter import aggregate
 from exporter.aggregate import UsageAccumulator, Values
 from exporter.config import OwnerRoot, Scope
+from exporter.drift import Drift
 from exporter.github import ApiError, GitHubClient, api_path
 from exporter.parse import Record, ReportParseError, StreamParser
 from exporter.source import Clock, Outcome, Reason, ScopeFailure, ScopeResult, utc_now
@@ -98,17 +106,31 @@ class _MembersSink:
 
 @dataclass
 class _UsersSink:
-    """users-1-day rows, each flattened once and added to every team of that user."""
+    """users-1-day rows, each flattened once and added to every team of that user.
+
+    It also notes which of the newer fields (``aggregate.PRESENCE_FIELDS``) any row carries
+    with a value: a team without use of a surface exports 0 only when the report shows the
+    surface at all, and nothing on older days that lack it.
+    """
 
     teams_of: Mapping[object, list[str]]
     day: str
     entity: bool
     teams: dict[str, UsageAccumulator] = field(default_factory=dict)
     owner: UsageAccumulator = field(default_factory=UsageAccumulator)
+    unseen: set[str] = field(default_factory=lambda: set(aggregate.PRESENCE_FIELDS))
+
+    @property
+    def present(self) -> frozenset[str]:
+        return aggregate.PRESENCE_FIELDS - self.unseen
 
     def add(self, record: Record) -> None:
         if record.get("day", self.day) != self.day:
             return
+        if self.unseen:
+            found = [f for f in self.unseen if record.get(f) is not None]
+            if found:
+                self.unseen.difference_update(found)
         user = user_key(record)
         if user is None:
             return
@@ -150,11 +172,18 @@ class _Teams:
 class ReportsSource:
     """Fetches and caches the reports for a set of scopes; one instance per exporter."""
 
-    def __init__(self, client: GitHubClient, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, client: GitHubClient, clock: Clock = utc_now, drift: Drift | None = None
+    ) -> None:
         self._client = client
         self._clock = clock
         self._entities: dict[Owner, _Entity] = {}
         self._teams: dict[Owner, _Teams] = {}
+        self.drift = drift or Drift()
+
+    def unmapped_fields(self) -> dict[tuple[str, str], int]:
+        """Records carrying fields the exporter does not map, by (report kind, field)."""
+        return self.drift.unmapped_fields()
 
     async def refresh(self, scopes: Sequence[Scope]) -> dict[Scope, Outcome]:
         """Outcome per scope for the newest day; a wildcard team scope yields one entry per
@@ -292,14 +321,18 @@ class ReportsSource:
         transfer, ask for fresh links and start over."""
         for attempt in (1, 2):
             sink = make_sink()
+            census = self.drift.census(kind)
             parser = StreamParser()
             try:
                 for url in links:
                     async for chunk in self._client.download(url):
                         for record in parser.feed(chunk):
                             sink.add(record)
+                            census.see(record)
                 for record in parser.close():
                     sink.add(record)
+                    census.see(record)
+                self.drift.commit(str(owner), kind, census)
                 return sink
             except ApiError as exc:
                 if attempt == 2 or exc.reason not in _RETRYABLE:
@@ -394,7 +427,9 @@ class ReportsSource:
             lambda: _UsersSink(members.teams_of, iso, entity),
         )
         assert isinstance(users, _UsersSink)
+        present = users.present
         teams = {
-            slug: users.teams.get(slug, UsageAccumulator()).result() for slug in members.members
+            slug: users.teams.get(slug, UsageAccumulator()).result(present)
+            for slug in members.members
         }
-        return _Teams(day, teams, users.owner.result() if entity else None, wanted)
+        return _Teams(day, teams, users.owner.result(present) if entity else None, wanted)

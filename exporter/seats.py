@@ -25,6 +25,10 @@ Counting rules (the metric table's help texts say the same to users):
   used. A seat granted at most 90 days ago cannot have been idle that long, so null means
   ``never``; older (or undated) seats go to ``over_90d``, where "never used" and "idle" are
   indistinguishable.
+- ``last_authenticated_at`` (newer answers) goes into the same buckets; null means no
+  authentication on record (``never``). When no seat carries the field at all the metric
+  is left out rather than reporting every seat as ``never``. A seat's ``plan_type`` (which
+  may now be ``unknown``) is not read: plans come from the billing answer.
 
 Example output::
 
@@ -57,6 +61,7 @@ SEATS_ENDPOINTS: Mapping[OwnerRoot, str] = {
     "enterprises": "/enterprises/{enterprise}/copilot/billing/seats",
 }
 _DAY = timedelta(days=1)
+LAST_AUTHENTICATED = "last_authenticated_at"  # since 2026 (API.md section 5); may be null
 #: Every ``last_activity`` label value, in order; all are exported, zeros too, so a panel or
 #: alert on one bucket never sees the series vanish.
 ACTIVITY_VALUES: tuple[str, ...] = (
@@ -139,19 +144,34 @@ def _assignee_key(seat: Mapping[str, Any], index: int) -> object:
 
 @dataclass(frozen=True)
 class Seat:
-    """One user's seat as counted: the fields the metrics need, parsed."""
+    """One user's seat as counted: the fields the metrics need, parsed.
+
+    ``authenticated`` is False when GitHub sent no ``last_authenticated_at`` field at all
+    (older answers), which is not the same as a null one (no authentication on record).
+    """
 
     created: datetime | None
     last_activity: datetime | None
     editor: str
     team: str | None
+    last_authenticated: datetime | None = None
+    authenticated: bool = False
 
     def merged(self, other: Seat) -> Seat:
         """The same user's seat seen twice: the most recent activity wins (ties: the one
-        seen first) and the earliest grant dates it."""
+        seen first), the earliest grant dates it, and the latest authentication (a user's,
+        whichever seat recorded it) is the user's."""
         newer = other if _activity_order(other) > _activity_order(self) else self
         dates = [d for d in (self.created, other.created) if d is not None]
-        return Seat(min(dates) if dates else None, newer.last_activity, newer.editor, newer.team)
+        logins = [d for d in (self.last_authenticated, other.last_authenticated) if d is not None]
+        return Seat(
+            min(dates) if dates else None,
+            newer.last_activity,
+            newer.editor,
+            newer.team,
+            max(logins) if logins else None,
+            self.authenticated or other.authenticated,
+        )
 
 
 def _activity_order(seat: Seat) -> tuple[bool, datetime]:
@@ -164,6 +184,8 @@ def parse_seat(raw: Mapping[str, Any], *, enterprise: bool) -> Seat:
         parse_time(raw.get("last_activity_at")),
         editor_name(raw.get("last_activity_editor")),
         team_name(raw, enterprise=enterprise),
+        parse_time(raw.get(LAST_AUTHENTICATED)),
+        LAST_AUTHENTICATED in raw,
     )
 
 
@@ -178,17 +200,30 @@ def merge_seats(raw_seats: Iterable[Mapping[str, Any]], *, enterprise: bool) -> 
     return list(by_user.values())
 
 
+def age_bucket(moment: datetime, now: datetime) -> str:
+    """The bucket of a past moment (upper-inclusive bounds; the future is the first)."""
+    age = now - moment
+    for value, days in m.LAST_ACTIVITY_BUCKETS:
+        if age <= days * _DAY:
+            return value
+    return m.OVER_90D
+
+
+def authentication_bucket(seat: Seat, now: datetime) -> str:
+    """The ``last_authentication`` label value: the activity buckets, ``never`` for null
+    (GitHub blanks no authentication after idle days, so there is no ``over_90d`` guess)."""
+    if seat.last_authenticated is None:
+        return m.NEVER
+    return age_bucket(seat.last_authenticated, now)
+
+
 def activity_bucket(seat: Seat, now: datetime) -> str:
     """The ``last_activity`` label value of a seat (buckets in ``metrics``; bounds are
     upper-inclusive, so a seat used exactly 7 days ago is ``1-7d``)."""
     if seat.last_activity is None:
         young = seat.created is not None and now - seat.created <= m.IDLE_DAYS * _DAY
         return m.NEVER if young else m.OVER_90D
-    age = now - seat.last_activity
-    for value, days in m.LAST_ACTIVITY_BUCKETS:
-        if age <= days * _DAY:
-            return value
-    return m.OVER_90D
+    return age_bucket(seat.last_activity, now)
 
 
 # --- values -------------------------------------------------------------------------------
@@ -214,6 +249,11 @@ def seat_values(seats: list[Seat], now: datetime, *, enterprise: bool) -> Values
             _count(values, m.SEATS_ASSIGNED_DIRECTLY, ())
         else:
             _count(values, m.SEATS_BY_ASSIGNING_TEAM, (seat.team,))
+    if any(seat.authenticated for seat in seats):
+        logins: dict[Labels, float] = {(bucket,): 0.0 for bucket in ACTIVITY_VALUES}
+        for seat in seats:
+            logins[(authentication_bucket(seat, now),)] += 1.0
+        values[m.SEATS_BY_LAST_AUTHENTICATION] = logins
     if enterprise:
         values[m.SEATS_METRIC] = {(): float(len(seats))}
     return values

@@ -68,6 +68,8 @@ class Snapshot:
     generation: int = 0
     ready: bool = False
     dropped: Mapping[str, int] = field(default_factory=dict)  # series cut by max_series
+    # (report kind, field) -> records carrying a field no metric maps (API drift)
+    unmapped: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
     def state(self, scope: Scope) -> ScopeState | None:
         for state in self.scopes:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Final, Literal, Protocol, get_args
+from typing import Final, Literal, Protocol, get_args, runtime_checkable
 
 from exporter.aggregate import Values
 from exporter.config import Scope
@@ -96,6 +96,15 @@ class Source(Protocol):
     (so a source can share requests between scopes of one owner)."""
 
     async def refresh(self, scopes: Sequence[Scope]) -> dict[Scope, Outcome]: ...
+
+
+@runtime_checkable
+class FieldDrift(Protocol):
+    """A source that counts the report fields it does not map (the reports source)."""
+
+    def unmapped_fields(self) -> Mapping[tuple[str, str], int]:
+        """(report kind, field path) -> records of the current report files carrying it."""
+        ...
 
 
 Clock = Callable[[], datetime]

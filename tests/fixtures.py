@@ -292,3 +292,394 @@ ESTATE_SCOPES = [
     {"org": "hub"},
     {"org": "hub", "team": "infra"},
 ]
+
+
+# --- the surfaces GitHub added after the first release (API.md section 5) -----------------
+
+Agent = tuple[str, str, int]  # agent_id, agent_name, jobs started
+
+
+def usage_object(sessions: int, requests: int = 0, prompts: int = 0) -> Row:
+    """A ``totals_by_cli`` / ``totals_by_copilot_app`` object."""
+    return {
+        "session_count": sessions,
+        "request_count": requests,
+        "prompt_count": prompts,
+        "token_usage": {
+            "output_tokens_sum": requests * 300,
+            "prompt_tokens_sum": requests * 900,
+            "avg_tokens_per_request": 1200.0 if requests else 0.0,
+        },
+    }
+
+
+def customisation(*, in_cli: bool = False, scale: int = 1) -> Row:
+    """CLI customisation arrays and distinct counts: at the top of the record keyed by kind
+    (GitHub's published example) or, with ``in_cli``, keyed by ``name`` (the changelog's
+    shape, to be put inside ``totals_by_cli``)."""
+
+    def entries(kind: str, *items: tuple[str, int]) -> list[Row]:
+        key = "name" if in_cli else kind
+        return [{key: name, "interaction_count": n * scale} for name, n in items]
+
+    return {
+        "totals_by_skill": entries("skill", ("other", 5), ("pdf", 2)),
+        "totals_by_custom_agent": entries("custom_agent", ("general-purpose", 4)),
+        "totals_by_mcp": entries("mcp", ("github-mcp-server", 8), ("other", 3)),
+        "totals_by_slash_cmd": entries("slash_cmd", ("/plan", 3), ("custom", 1)),
+        "totals_by_plugin": entries("plugin", ("other", 2)),
+        "distinct_skill_use_count": 3 * scale,
+        "distinct_custom_agent_use_count": 1 * scale,
+        "distinct_mcp_use_count": 2 * scale,
+        "distinct_slash_cmd_use_count": 2 * scale,
+        "distinct_plugin_use_count": 1 * scale,
+    }
+
+
+PHASES = {0: "No Cohort", 1: "Phase 1", 2: "Phase 2", 3: "Phase 3"}
+
+
+def surface_user(
+    uid: int,
+    day: date,
+    *,
+    cloud: bool | None = False,
+    coding: bool | None = None,
+    app: bool = False,
+    vscode_agent: bool = False,
+    agents: tuple[Agent, ...] = (),
+    phase: int | None = 1,
+    custom: str | None = None,
+    review: bool | None = False,
+    **kw: Any,
+) -> Row:
+    """A users-1-day row of today's shape: :func:`user` plus every newer field.
+
+    ``coding`` is the old cloud-agent flag (defaults to ``cloud``); ``custom`` puts CLI
+    customisation "top" of the row or "in_cli"; ``review`` None makes both code review
+    flags null; ``phase`` None leaves ai_adoption_phase out."""
+    row = user(uid, day, review=bool(review), **kw)
+    row["used_copilot_cloud_agent"] = cloud
+    row["used_copilot_coding_agent"] = cloud if coding is None else coding
+    row["used_copilot_app"] = app
+    row["used_vscode_agent"] = vscode_agent
+    if review is None:
+        row["used_copilot_code_review_active"] = row["used_copilot_code_review_passive"] = None
+    if app:
+        row["totals_by_copilot_app"] = usage_object(1, 3, 1)
+    if agents:
+        row["totals_by_3rd_party_agent"] = [
+            {"agent_id": agent, "agent_name": name, "user_initiated_interaction_count": jobs}
+            for agent, name, jobs in agents
+        ]
+    if phase is not None:
+        row["ai_adoption_phase"] = {"phase_number": phase, "phase": PHASES[phase], "version": "v1"}
+    if custom == "top":
+        row.update(customisation())
+    elif custom == "in_cli":
+        row.setdefault("totals_by_cli", usage_object(1, 2, 2)).update(customisation(in_cli=True))
+    row.setdefault("ai_credits_used", 0.0)
+    return row
+
+
+def adoption_phase(number: int, engaged: int, *, merge_minutes: float | None = 30.0) -> Row:
+    """A ``totals_by_ai_adoption_phase`` entry: engaged users and per-user averages."""
+    return {
+        "phase": PHASES[number],
+        "phase_number": number,
+        "total_engaged_users": engaged,
+        "avg_user_initiated_interactions": 10.5 * number,
+        "avg_code_generation_activities": 20.25,
+        "avg_code_acceptance_activities": 8.0,
+        "avg_loc_added": 120.5,
+        "avg_loc_deleted": 12.0,
+        "avg_pull_requests_reviewed": 0.5,
+        "avg_pull_requests_created": 0.25,
+        "avg_pull_requests_merged": 0.2,
+        "avg_pull_requests_median_minutes_to_merge": merge_minutes,
+    }
+
+
+def surface_entity(
+    day: date, *, dau: int, gen: int, acc: int, custom: str = "top", **extra: Any
+) -> Row:
+    """An entity day record of today's shape: :func:`entity` plus every newer section
+    (``extra`` overrides, a None value included)."""
+    fields: Row = {
+        "daily_active_copilot_cloud_agent_users": 2,
+        "weekly_active_copilot_cloud_agent_users": 3,
+        "monthly_active_copilot_cloud_agent_users": 5,
+        "daily_active_copilot_app_users": 1,
+        "daily_active_vscode_agent_users": 1,
+        "totals_by_copilot_app": usage_object(2, 6, 2),
+        "totals_by_vscode_agent": {"session_count": 4, "total_user_messages": 17},
+        "totals_by_3rd_party_agent": [
+            {
+                "agent_id": "2246796",
+                "agent_name": "Claude (Anthropic)",
+                "user_initiated_interaction_count": 3,
+                "session_count": 5,
+            },
+            {
+                "agent_id": 2250001,  # a number: the label is its text
+                "agent_name": 'Jules "beta"\\ ünï 🤖',
+                "user_initiated_interaction_count": 4,
+                "session_count": 4,
+            },
+        ],
+        ADOPTION: [
+            adoption_phase(0, 1, merge_minutes=None),
+            adoption_phase(2, 1),
+            adoption_phase(3, 1, merge_minutes=12.5),
+        ],
+    }
+    record = entity(day, dau=dau, gen=gen, acc=acc, cli_users=2, extra=fields)
+    if custom == "top":
+        record.update(customisation(scale=2))
+    else:
+        record["totals_by_cli"].update(customisation(in_cli=True, scale=2))
+    record.update(extra)
+    return record
+
+
+ADOPTION = "totals_by_ai_adoption_phase"
+CLAUDE: Agent = ("2246796", "Claude (Anthropic)", 2)
+JULES: Agent = ("2250001", 'Jules "beta"\\ ünï 🤖', 4)
+
+
+def surfaces_estate(store: StaticStore, day: date) -> None:
+    """Today's report shapes: org nova (teams agents and idle) and enterprise nebula (team
+    core). Fields are null or missing where GitHub leaves them so (see each comment)."""
+    store.set_report(
+        "organization-1-day",
+        "nova",
+        day,
+        [
+            surface_entity(
+                day,
+                dau=9,
+                gen=90,
+                acc=30,
+                monthly_active_copilot_cloud_agent_users=None,  # null: no sample, not 0
+            )
+        ],
+    )
+    store.set_report(
+        "users-1-day",
+        "orgs/nova",
+        day,
+        [
+            surface_user(
+                201,
+                day,
+                cli=True,
+                app=True,
+                cloud=True,
+                phase=3,
+                agents=(CLAUDE,),
+                custom="top",
+                credits_used=3.5,
+                org="9002",
+            ),
+            surface_user(
+                202,
+                day,
+                agent=True,
+                cloud=None,
+                coding=True,
+                vscode_agent=True,
+                phase=2,
+                agents=(("2246796", "Claude, renamed", 1), JULES),
+                cli=True,
+                custom="in_cli",
+                review=None,
+                org="9002",
+            ),
+            surface_user(203, day, phase=0, org="9002"),
+            surface_user(204, day, phase=None, org="9002"),  # on no team
+        ],
+    )
+    store.set_report(
+        "user-teams-1-day",
+        "orgs/nova",
+        day,
+        [
+            membership(201, "agents", day, 41),
+            membership(202, "agents", day, 41),
+            membership(203, "agents", day, 41),
+            membership(205, "idle", day, 42),  # members with no activity that day
+            membership(206, "idle", day, 42),
+        ],
+    )
+    store.set_report(
+        "enterprise-1-day",
+        "nebula",
+        day,
+        [surface_entity(day, dau=4, gen=40, acc=10, custom="in_cli", enterprise_id="5151")],
+    )
+    store.set_report(
+        "users-1-day",
+        "enterprises/nebula",
+        day,
+        [
+            surface_user(301, day, cli=True, custom="in_cli", cloud=True, phase=3),
+            surface_user(302, day, app=True, agents=(JULES,), phase=1, review=True),
+        ],
+    )
+    store.set_report(
+        "user-teams-1-day",
+        "enterprises/nebula",
+        day,
+        [{**membership(uid, "core", day, 77), "enterprise_id": "5151"} for uid in (301, 302, 303)],
+    )
+
+
+SURFACES_SCOPES = [
+    {"enterprise": "nebula"},
+    {"enterprise": "nebula", "team": "core"},
+    {"org": "nova"},
+    {"org": "nova", "team": "agents"},
+    {"org": "nova", "team": "idle"},
+]
+
+
+def github_example_user(day: date) -> Row:
+    """A users-1-day row laid out like the user-level example of GitHub's "Example schema for
+    Copilot usage metrics" page as of 2026-11 (every field it names, same nesting and
+    spellings; values of our own), plus the fields section 5 of API.md adds beside it."""
+    feature: Row = {**counters(3, 3, 1), "feature": "copilot_app"}
+    return {
+        "ai_adoption_phase": {"phase": "Phase 2", "phase_number": 2, "version": "v1"},
+        "ai_credits_used": 12.5,
+        **counters(3, 3, 1),
+        "day": day.isoformat(),
+        "distinct_custom_agent_use_count": 2,
+        "distinct_mcp_use_count": 2,
+        "distinct_plugin_use_count": 1,
+        "distinct_skill_use_count": 3,
+        "distinct_slash_cmd_use_count": 2,
+        "enterprise_id": "1",
+        "totals_by_cli": {
+            "last_known_cli_version": {"cli_version": "1.0.8", "sampled_at": f"{day}T00:01:43Z"},
+            **usage_object(2, 2, 2),
+        },
+        "totals_by_copilot_app": usage_object(1, 3, 1),
+        "totals_by_3rd_party_agent": [
+            {"agent_id": "2246796", "agent_name": "Claude (Anthropic)", **_jobs(2)},
+            {"agent_id": "2248422", "agent_name": "Codex (OpenAI)", **_jobs(2)},
+        ],
+        "totals_by_custom_agent": [{"custom_agent": "general-purpose", "interaction_count": 4}],
+        "totals_by_feature": [feature],
+        "totals_by_ide": [
+            {
+                **counters(3, 3, 1),
+                "ide": "vscode",
+                "last_known_ide_version": {"ide_version": "1.85.0", "sampled_at": f"{day}T00Z"},
+                "last_known_plugin_version": {
+                    "plugin": "",
+                    "plugin_version": "",
+                    "sampled_at": f"{day}T00:00:02Z",
+                },
+            }
+        ],
+        "totals_by_language_feature": [
+            {**_six(counters(3, 3)), "feature": "copilot_app", "language": "markdown"}
+        ],
+        "totals_by_language_model": [],
+        "totals_by_mcp": [{"interaction_count": 8, "mcp": "github-mcp-server"}],
+        "totals_by_model_feature": [],
+        "totals_by_plugin": [{"interaction_count": 2, "plugin": "other"}],
+        "totals_by_skill": [{"interaction_count": 5, "skill": "other"}],
+        "totals_by_slash_cmd": [{"interaction_count": 3, "slash_cmd": "/plan"}],
+        "used_agent": False,
+        "used_chat": False,
+        "used_cli": True,
+        "used_copilot_app": True,
+        "used_copilot_cloud_agent": True,
+        "used_copilot_code_review_active": None,
+        "used_copilot_code_review_passive": None,
+        "used_copilot_coding_agent": True,
+        "used_vscode_agent": True,
+        "user_id": 1,
+        "user_login": "login1",
+        "etl_id": "green",
+        "day_partition": day.isoformat(),
+        "entity_id_partition": 1,
+    }
+
+
+def _jobs(n: int) -> Row:
+    return {"user_initiated_interaction_count": n}
+
+
+def github_example_entity(day: date) -> Row:
+    """An enterprise-1-day record laid out like the enterprise-level example of GitHub's
+    example schema page, with every entity field of API.md section 5 in the places GitHub
+    documents them (CLI customisation inside ``totals_by_cli``, keyed by ``name``)."""
+    cli = {**usage_object(3, 3, 3), **customisation(in_cli=True)}
+    return {
+        **counters(2, 2),
+        "daily_active_cli_users": 2,
+        "daily_active_users": 2,
+        "day": day.isoformat(),
+        "enterprise_id": "1",
+        "monthly_active_agent_users": 0,
+        "monthly_active_chat_users": 0,
+        "monthly_active_users": 2,
+        "weekly_active_users": 2,
+        **{
+            f"{window}_{engagement}_copilot_code_review_users": 1
+            for window in ("daily", "weekly", "monthly")
+            for engagement in ("active", "passive")
+        },
+        "daily_active_copilot_cloud_agent_users": 1,
+        "weekly_active_copilot_cloud_agent_users": None,  # no data: no sample
+        "monthly_active_copilot_cloud_agent_users": 0,  # a real zero
+        "daily_active_copilot_app_users": 1,
+        "daily_active_vscode_agent_users": 1,
+        "pull_requests": {
+            "median_minutes_to_merge": 2.5,
+            "median_minutes_to_merge_copilot_authored": 2.5,
+            "median_minutes_to_merge_copilot_reviewed": None,
+            "total_applied_suggestions": 1,
+            "total_copilot_applied_suggestions": 1,
+            "total_copilot_suggestions": 1,
+            "total_created": 2,
+            "total_created_by_copilot": 1,
+            "total_merged": 2,
+            "total_merged_created_by_copilot": 1,
+            "total_merged_reviewed_by_copilot": 1,
+            "total_reviewed": 1,
+            "total_reviewed_by_copilot": 1,
+            "total_suggestions": 1,
+            "copilot_suggestions_by_comment_type": [
+                {
+                    "comment_type": "security",
+                    "total_copilot_suggestions": 1,
+                    "total_copilot_applied_suggestions": 1,
+                }
+            ],
+        },
+        "totals_by_cli": cli,
+        "totals_by_copilot_app": usage_object(1, 3, 1),
+        "totals_by_vscode_agent": {"session_count": 2, "total_user_messages": 9},
+        "totals_by_3rd_party_agent": [
+            {
+                "agent_id": "2246796",
+                "agent_name": "Claude (Anthropic)",
+                **_jobs(2),
+                "session_count": 3,
+            }
+        ],
+        "totals_by_ai_adoption_phase": [adoption_phase(2, 2)],
+        "totals_by_feature": [{**counters(2, 2), "feature": "code_completion"}],
+        "totals_by_ide": [{**counters(2, 2), "ide": "vscode"}],
+        "totals_by_language_feature": [
+            {**_six(counters(2, 2)), "feature": "code_completion", "language": "unknown"}
+        ],
+        "totals_by_language_model": [],
+        "totals_by_model_feature": [],
+        "etl_id": "green",
+        "day_partition": day.isoformat(),
+        "entity_id_partition": 1,
+    }

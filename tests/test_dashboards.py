@@ -92,7 +92,11 @@ CURRENT_METRICS = {
     "github_copilot_seats_by_editor",
     "github_copilot_seats_by_assigning_team",
     "github_copilot_seats_assigned_directly",
+    "github_copilot_seats_by_last_authentication",
 }
+# Seat gauges whose Licences panel comes with the dashboards follow-up of issue 13; the test
+# below fails as soon as a panel reads one, so this set cannot outlive its reason.
+AWAITING_PANEL = {"github_copilot_seats_by_last_authentication"}
 # Metrics the dashboards read that shared/METRICS.md does not list: the refresh duration and
 # the seat metrics (status and gauges).
 NOT_IN_CONTRACT = {
@@ -399,8 +403,10 @@ def test_the_licences_row_and_the_seat_freshness_panels() -> None:
     below = [p for p in after if not following or p["gridPos"]["y"] < min(following)]
     panels = licences.get("panels") or below
     read = {m for p in panels for t in p["targets"] for m, _ in selectors(t["expr"])}
-    assert read >= CURRENT_METRICS | {"github_copilot_seats_last_success_timestamp_seconds"}, (
-        f"the Licences row lacks {sorted(CURRENT_METRICS - read)}"
+    assert not read & AWAITING_PANEL, f"{sorted(read & AWAITING_PANEL)}: drop from AWAITING_PANEL"
+    wanted = CURRENT_METRICS - AWAITING_PANEL
+    assert read >= wanted | {"github_copilot_seats_last_success_timestamp_seconds"}, (
+        f"the Licences row lacks {sorted(wanted - read)}"
     )
     outside = {
         m

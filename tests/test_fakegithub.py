@@ -650,3 +650,113 @@ def test_simulated_store_served_over_http(sim: SimulatedStore) -> None:
         billing = api.get("/orgs/acme-web/copilot/billing").json()
         assert seats["total_seats"] == billing["seat_breakdown"]["total"]
         assert any(s["last_activity_at"] is None for s in sim.seats("enterprises/acme") or [])
+
+
+# --- the surfaces GitHub added later, in the simulation -----------------------------------
+
+LATE_TODAY = date(2026, 11, 27)
+LATE_DAY = date(2026, 11, 26)
+NEW_USER_FIELDS = {
+    "used_copilot_cloud_agent",
+    "used_copilot_coding_agent",
+    "used_copilot_app",
+    "used_vscode_agent",
+    "ai_adoption_phase",
+    "ai_credits_used",
+}
+NEW_ENTITY_FIELDS = {
+    "daily_active_copilot_cloud_agent_users",
+    "weekly_active_copilot_cloud_agent_users",
+    "monthly_active_copilot_cloud_agent_users",
+    "daily_active_copilot_app_users",
+    "daily_active_vscode_agent_users",
+    "totals_by_copilot_app",
+    "totals_by_vscode_agent",
+    "totals_by_3rd_party_agent",
+    "totals_by_ai_adoption_phase",
+}
+
+
+@pytest.fixture(scope="module")
+def late() -> SimulatedStore:
+    return SimulatedStore(seed=5, orgs=2, teams_per_org=2, users=300, today=LATE_TODAY)
+
+
+def _entity_record(sim: SimulatedStore, owner: str, day: date) -> dict[str, Any]:
+    kind = "enterprise-1-day" if owner.startswith("enterprises/") else "organization-1-day"
+    [wrapper] = _ndjson(_read(sim, kind, owner, day))
+    record: dict[str, Any] = wrapper["day_totals"][0]
+    return record
+
+
+def test_simulated_days_before_each_launch_lack_the_newer_fields(late: SimulatedStore) -> None:
+    early = date(2026, 4, 1)
+    rows = _ndjson(_read(late, "users-1-day", "orgs/acme-web", early))
+    assert rows
+    assert not any(NEW_USER_FIELDS & set(row) for row in rows)
+    assert not NEW_ENTITY_FIELDS & set(_entity_record(late, "enterprises/acme", early))
+    between = date(2026, 7, 1)  # cloud agent and adoption phases, not yet the app
+    row = _ndjson(_read(late, "users-1-day", "orgs/acme-web", between))[0]
+    assert {"used_copilot_cloud_agent", "ai_adoption_phase", "ai_credits_used"} <= set(row)
+    assert "used_copilot_app" not in row and "used_vscode_agent" not in row
+    # the older fields of a day are drawn before the newer ones: unchanged by them
+    twin = SimulatedStore(seed=5, orgs=2, teams_per_org=2, users=300, today=LATE_TODAY)
+    assert _read(twin, "users-1-day", "orgs/acme-web", early) == _read(
+        late, "users-1-day", "orgs/acme-web", early
+    )
+
+
+def test_simulated_recent_days_carry_every_newer_field(late: SimulatedStore) -> None:
+    rows = _ndjson(_read(late, "users-1-day", "enterprises/acme", LATE_DAY))
+    fields = set().union(*rows)
+    assert NEW_USER_FIELDS | {"totals_by_copilot_app", "totals_by_3rd_party_agent"} <= fields
+    assert {"totals_by_skill", "totals_by_mcp", "distinct_plugin_use_count"} <= fields
+    assert any(row["used_copilot_code_review_active"] is None for row in rows)  # null, some
+    assert all(row["used_copilot_cloud_agent"] == row["used_copilot_coding_agent"] for row in rows)
+    assert all(("totals_by_copilot_app" in row) == row["used_copilot_app"] for row in rows)
+    for row in rows:  # plugins are a subset of skills
+        plugins = sum(e["interaction_count"] for e in row.get("totals_by_plugin", []))
+        skills = sum(e["interaction_count"] for e in row.get("totals_by_skill", []))
+        assert plugins <= skills
+    names = {e["agent_name"] for row in rows for e in row.get("totals_by_3rd_party_agent", [])}
+    assert any('"' in n for n in names) and any(not n.isascii() for n in names)
+    record = _entity_record(late, "enterprises/acme", LATE_DAY)
+    assert NEW_ENTITY_FIELDS - {
+        f"{w}_active_copilot_cloud_agent_users" for w in ("daily", "weekly", "monthly")
+    } <= set(record)
+    assert record["daily_active_copilot_app_users"] == sum(r["used_copilot_app"] for r in rows)
+    phases = record["totals_by_ai_adoption_phase"]
+    assert sum(p["total_engaged_users"] for p in phases) == len(rows)
+    assert "totals_by_skill" in record["totals_by_cli"]  # entity: inside totals_by_cli
+    jobs = {
+        e["agent_id"]: e["user_initiated_interaction_count"]
+        for e in record["totals_by_3rd_party_agent"]
+    }
+    for agent_id, count in jobs.items():
+        assert count == sum(
+            e["user_initiated_interaction_count"]
+            for row in rows
+            for e in row.get("totals_by_3rd_party_agent", [])
+            if e["agent_id"] == agent_id
+        )
+
+
+def test_simulated_cloud_agent_counts_are_null_on_some_days(late: SimulatedStore) -> None:
+    counts = [
+        _entity_record(late, "orgs/acme-web", LATE_DAY - timedelta(days=back)).get(
+            "daily_active_copilot_cloud_agent_users"
+        )
+        for back in range(21)
+    ]
+    assert None in counts
+    assert any(isinstance(c, int) for c in counts)
+
+
+def test_simulated_seats_carry_their_last_authentication(late: SimulatedStore) -> None:
+    seats = late.seats("enterprises/acme") or []
+    assert seats and all("last_authenticated_at" in s for s in seats)
+    assert any(s["last_authenticated_at"] is None for s in seats)
+    assert any(s["plan_type"] == "unknown" for s in seats)
+    for seat in seats:
+        if seat["last_activity_at"] and seat["last_authenticated_at"]:
+            assert seat["last_authenticated_at"][:10] >= seat["last_activity_at"][:10]

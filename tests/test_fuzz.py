@@ -21,7 +21,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exporter import aggregate, config, metrics, webconfig
+from exporter import aggregate, config, drift, metrics, webconfig
 from exporter.parse import ReportParseError, parse_bytes
 from exporter.reports import user_key
 from tests.helpers import self_signed_certificate
@@ -43,6 +43,26 @@ FIELDS = sorted(
     | {k for b in metrics.BREAKDOWNS for k, _ in b.keys}
     | {f for f, _, _ in metrics.USER_COUNTS}
     | {f for f, _, _ in metrics.USER_FLAGS}
+    | {u.field for u in metrics.SURFACE_USERS}
+    | {flag for u in metrics.SURFACE_USERS for flag in u.flags}
+    | {o.object for o in metrics.SURFACE_OBJECTS}
+    | {c.array for c in metrics.CLI_CUSTOMISATIONS}
+    | {c.key for c in metrics.CLI_CUSTOMISATIONS}
+    | {c.distinct_field for c in metrics.CLI_CUSTOMISATIONS}
+    | {
+        metrics.THIRD_PARTY_ARRAY,
+        metrics.THIRD_PARTY_KEY,
+        metrics.THIRD_PARTY_NAME,
+        metrics.ADOPTION_ARRAY,
+        metrics.ADOPTION_USER_FIELD,
+        metrics.ADOPTION_ENGAGED,
+        "phase",
+        "phase_number",
+        "avg_loc_added",
+        "interaction_count",
+        "session_count",
+        "name",
+    }
     | {
         "pull_requests",
         "totals_by_cli",
@@ -80,7 +100,7 @@ def test_entity_and_user_records_of_any_shape_give_values(record: dict[str, Any]
     user = user_key(record)
     if user is not None:
         acc.add(user, record, aggregate.flatten_activity(record))
-    for result in (values, acc.result()):
+    for result in (values, acc.result(), acc.result(frozenset())):
         for name, samples in result.items():
             spec = metrics.spec_index()[name]
             for labels, value in samples.items():
@@ -262,3 +282,15 @@ def test_any_value_anywhere_in_the_web_config_gives_one_or_a_config_error(
     with contextlib.suppress(config.ConfigError):
         web = webconfig.build(document, files, "web.yml")
         assert web.check(None) is not bool(web.users)
+
+
+SCHEMAS = [drift.Drift().census(kind).schema for kind in drift.REPORT_KINDS]
+
+
+@given(nested_records)
+def test_the_drift_census_names_fields_of_any_record(record: dict[str, Any]) -> None:
+    for schema in SCHEMAS:
+        assert schema is not None
+        found = schema.unmapped(record)
+        assert found is None or (found and all(isinstance(path, str) for path in found))
+        assert schema.unmapped(record) == found  # the cached verdict is the same

@@ -9,7 +9,15 @@ from datetime import timedelta
 import pytest
 
 from exporter.fakegithub import FakeGitHub, Fault, StaticStore
-from tests.fixtures import ESTATE_SCOPES, entity, estate, membership, user
+from tests.fixtures import (
+    ESTATE_SCOPES,
+    SURFACES_SCOPES,
+    entity,
+    estate,
+    membership,
+    surfaces_estate,
+    user,
+)
 from tests.helpers import (
     TOKEN,
     ExporterFactory,
@@ -25,9 +33,11 @@ from tests.helpers import (
 def test_golden_metrics_for_every_scope_type(
     store: StaticStore, make_exporter: ExporterFactory, golden: Golden
 ) -> None:
+    """The first-release shapes (acme, octo, hub) and today's (nebula, nova) side by side."""
     day = yesterday()
     estate(store, day)
-    exporter = make_exporter(ESTATE_SCOPES)
+    surfaces_estate(store, day)
+    exporter = make_exporter(ESTATE_SCOPES + SURFACES_SCOPES)
     exporter.refresh_now()
     body = scrape(exporter).text
     golden("reports.prom", normalise(body))

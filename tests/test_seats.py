@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -60,15 +60,18 @@ def seat(
     editor: str | None = "vscode/1.95.0/copilot/1.250.0",
     team: str | None = None,
     org: str | None = None,
+    authenticated: timedelta | Literal["absent"] | None = "absent",
+    plan: str = "business",
 ) -> Json:
-    """A seat object shaped like GitHub's, for user ``uid``."""
+    """A seat object shaped like GitHub's, for user ``uid`` (``last_authenticated_at`` only
+    when ``authenticated`` is given: older answers lack it)."""
     out: Json = {
         "created_at": stamp(created),
         "updated_at": stamp(created),
         "pending_cancellation_date": None,
         "last_activity_at": stamp(active),
         "last_activity_editor": editor if active is not None else None,
-        "plan_type": "business",
+        "plan_type": plan,
         "assignee": {"login": f"user{uid}", "id": uid, "type": "User", "site_admin": False},
         "assigning_team": None
         if team is None
@@ -76,6 +79,8 @@ def seat(
     }
     if org is not None:
         out["organization"] = {"login": org, "id": 9000 + len(org)}
+    if authenticated != "absent":
+        out["last_authenticated_at"] = stamp(authenticated)
     return out
 
 
@@ -194,7 +199,62 @@ def test_a_merged_seat_keeps_the_newest_activity_and_the_oldest_grant() -> None:
     )
 
 
+def test_a_merged_seat_keeps_the_users_latest_authentication() -> None:
+    web = Seat(NOW - 300 * DAY, NOW - 10 * DAY, "jetbrains", "web", NOW - DAY, True)
+    direct = Seat(NOW - 5 * DAY, NOW - 2 * DAY, "vscode", None, None, True)
+    assert web.merged(direct).last_authenticated == direct.merged(web).last_authenticated
+    assert web.merged(direct).last_authenticated == NOW - DAY
+    old_answer = Seat(NOW - 5 * DAY, None, "none", None)  # no last_authenticated_at field
+    assert old_answer.merged(old_answer).authenticated is False
+
+
+@pytest.mark.parametrize(
+    ("authenticated", "bucket"),
+    [
+        (timedelta(0), "0-1d"),
+        (DAY + SECOND, "1-7d"),
+        (30 * DAY, "7-30d"),
+        (90 * DAY, "30-90d"),
+        (90 * DAY + SECOND, "over_90d"),
+        (None, "never"),  # null: no authentication on record, however old the seat
+    ],
+)
+def test_authentication_buckets_are_the_activity_buckets(
+    authenticated: timedelta | None, bucket: str
+) -> None:
+    raw = seat(1, created=400 * DAY, authenticated=authenticated)
+    assert seats.authentication_bucket(seats.parse_seat(raw, enterprise=False), NOW) == bucket
+
+
 # --- through HTTP ---------------------------------------------------------------------------
+
+
+def test_seats_by_last_authentication_only_when_github_sends_the_field(
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
+    store.set_billing("octo", billing(2))
+    store.set_seats("orgs/octo", [seat(1), seat(2, plan="unknown")])  # an older answer
+    store.set_billing("hub", billing(3))
+    store.set_seats(
+        "orgs/hub",
+        [
+            seat(1, authenticated=timedelta(hours=5), plan="unknown"),
+            seat(2, authenticated=None),
+            seat(3),  # an entry without the field: counted, as never authenticated
+        ],
+    )
+    body = refreshed(make_exporter, [{"org": "octo"}, {"org": "hub"}])
+    metric = "github_copilot_seats_by_last_authentication"
+    assert f'{metric}{{last_authentication="never",scope="octo"' not in body
+    assert value(body, "github_copilot_seats_up", scope="octo") == 1  # plan_type unknown is fine
+    assert (
+        value(body, "github_copilot_seats_by_last_activity", scope="octo", last_activity="1-7d")
+        == 2
+    )
+    assert {
+        bucket: value(body, metric, scope="hub", last_authentication=bucket)
+        for bucket in seats.ACTIVITY_VALUES
+    } == {"0-1d": 1, "1-7d": 0, "7-30d": 0, "30-90d": 0, "over_90d": 0, "never": 2}
 
 
 def test_billing_gives_the_total_its_parts_and_the_settings(
@@ -417,6 +477,18 @@ github_copilot_seats_by_editor{editor="neovim",scope="octo",scope_type="organiza
 github_copilot_seats_by_editor{editor="none",scope="octo",scope_type="organization"} 2.0
 github_copilot_seats_by_assigning_team{scope="octo",scope_type="organization",team="web"} 2.0
 github_copilot_seats_assigned_directly{scope="octo",scope_type="organization"} 3.0
+github_copilot_seats_by_last_authentication{last_authentication="0-1d",scope="octo",\
+scope_type="organization"} 1.0
+github_copilot_seats_by_last_authentication{last_authentication="1-7d",scope="octo",\
+scope_type="organization"} 1.0
+github_copilot_seats_by_last_authentication{last_authentication="7-30d",scope="octo",\
+scope_type="organization"} 0.0
+github_copilot_seats_by_last_authentication{last_authentication="30-90d",scope="octo",\
+scope_type="organization"} 0.0
+github_copilot_seats_by_last_authentication{last_authentication="over_90d",scope="octo",\
+scope_type="organization"} 1.0
+github_copilot_seats_by_last_authentication{last_authentication="never",scope="octo",\
+scope_type="organization"} 2.0
 """
 
 
@@ -425,11 +497,11 @@ def test_golden_seat_metrics_of_one_org(store: StaticStore, make_exporter: Expor
     store.set_seats(
         "orgs/octo",
         [
-            seat(1, active=timedelta(hours=3), team="web"),
-            seat(2, active=3 * DAY, editor="neovim/0.10/copilot.vim/1.41"),
-            seat(3, active=45 * DAY, team="web"),
-            seat(4, active=None, created=5 * DAY),
-            seat(5, active=None, created=400 * DAY),
+            seat(1, active=timedelta(hours=3), team="web", authenticated=timedelta(hours=1)),
+            seat(2, active=3 * DAY, editor="neovim/0.10/copilot.vim/1.41", authenticated=3 * DAY),
+            seat(3, active=45 * DAY, team="web", authenticated=None),
+            seat(4, active=None, created=5 * DAY, authenticated=None),
+            seat(5, active=None, created=400 * DAY, authenticated=200 * DAY, plan="unknown"),
         ],
     )
     body = refreshed(make_exporter, [{"org": "octo"}])

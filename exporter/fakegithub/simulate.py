@@ -6,10 +6,14 @@ any process. Per user and day there is one set of "activity atoms" (editor, feat
 language, model, seven counters); every breakdown array, entity total and legacy object is
 a projection of those atoms, which keeps all the numbers consistent with one another.
 
-Which users are active on a day (and use chat, agent, CLI, code review) is drawn for the
-whole population at once into one byte per user, so trailing 7/28-day distinct counts are
-a few big-integer operations even for 50,000 users. Report files are built lazily, part by
-part, when first downloaded, and kept.
+Which users are active on a day (and use chat, agent, CLI, code review, the cloud agent) is
+drawn for the whole population at once into one byte per user, so trailing 7/28-day
+distinct counts are a few big-integer operations even for 50,000 users. Report files are
+built lazily, part by part, when first downloaded, and kept.
+
+The parts of the reports GitHub added later (API.md section 5) appear from the day GitHub
+launched each of them (``*_FROM`` below), with the nulls and absences real files have; their
+draws come after all others, so days before a launch come out exactly as they always did.
 """
 
 from __future__ import annotations
@@ -141,7 +145,43 @@ _VERSIONS = {
     "eclipse": ("4.37.0", "copilot-eclipse", "0.12.0"),
 }
 
-_ACTIVE, _CHAT, _AGENT, _CLI, _CR_ACTIVE, _CR_PASSIVE = range(6)
+_ACTIVE, _CHAT, _AGENT, _CLI, _CR_ACTIVE, _CR_PASSIVE, _CLOUD = range(7)
+
+# When GitHub began sending each newer part of the reports (API.md section 5).
+NULLABLE_REVIEW_FROM = date(2026, 4, 6)  # code review flags may be null
+CLOUD_AGENT_FROM = date(2026, 4, 10)
+ADOPTION_FROM = date(2026, 5, 29)
+CREDITS_FROM = date(2026, 6, 19)
+APP_FROM = date(2026, 7, 17)
+THIRD_PARTY_FROM = date(2026, 8, 7)
+VSCODE_AGENT_FROM = date(2026, 9, 11)
+CLI_CUSTOMISATION_FROM = date(2026, 9, 17)
+
+PHASES = ("No Cohort", "Phase 1", "Phase 2", "Phase 3")
+#: agent_id -> names: a second name shows up on some rows (GitHub renaming an agent), and
+#: the names carry what label escaping must survive.
+THIRD_PARTY_AGENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("2246796", ("Claude (Anthropic)",)),
+    ("2248422", ("Codex (OpenAI)", "OpenAI Codex")),
+    ("2250001", ('Jules "beta"',)),
+    ("2250417", ("Agent ünïcödé 🤖",)),
+    ("2251234", ("  spaced   name \\ back  ",)),
+)
+#: CLI customisation: (kind, array, distinct field, names); customer-defined names arrive
+#: as "other" ("custom" for slash commands), as GitHub sends them.
+CUSTOMISATIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("skill", "totals_by_skill", "distinct_skill_use_count",
+     ("other", "pdf", "xlsx", "webapp-testing", "frontend-design", "mcp-builder")),
+    ("custom_agent", "totals_by_custom_agent", "distinct_custom_agent_use_count",
+     ("general-purpose", "other", "explore", "code-reviewer")),
+    ("mcp", "totals_by_mcp", "distinct_mcp_use_count",
+     ("github-mcp-server", "playwright", "other", "azure-mcp", "context7")),
+    ("slash_cmd", "totals_by_slash_cmd", "distinct_slash_cmd_use_count",
+     ("/plan", "/review", "/model", "/compact", "custom", "/delegate")),
+)  # fmt: skip
+PLUGIN = ("plugin", "totals_by_plugin", "distinct_plugin_use_count")
+#: Skills that come from a plugin, and which: plugin use is a subset of skill use.
+PLUGIN_SKILLS = {"pdf": "document-skills", "xlsx": "document-skills", "other": "other"}
 _ROWS_PER_PART = 5_000
 _BATCH = 200
 
@@ -242,40 +282,84 @@ class _Day:
         self.bits = bits
         packed = int.from_bytes(bits, "little")
         #: Per flag, a byte-stride bitmask: AND with a scope mask, then bit_count().
-        self.masks = tuple((packed >> flag) & ones for flag in range(6))
+        self.masks = tuple((packed >> flag) & ones for flag in range(7))
+
+
+Usage = tuple[int, int, int, int, int]  # sessions, requests, prompts, output, prompt tokens
 
 
 class _UserDay:
     """One user's activity on one day; every report shape is derived from it."""
 
-    __slots__ = ("atoms", "cli", "credits", "dotcom", "pr", "seconds")
+    __slots__ = (
+        "agents",
+        "app",
+        "atoms",
+        "cli",
+        "credits",
+        "custom",
+        "dotcom",
+        "phase",
+        "pr",
+        "seconds",
+        "vscode",
+    )
 
     def __init__(self) -> None:
         self.atoms: list[tuple[str, str, str, str, list[int]]] = []
-        self.cli: tuple[int, int, int, int, int] | None = None
+        self.cli: Usage | None = None
         self.credits = 0.0
         self.dotcom: tuple[str, int] | None = None
         self.pr: tuple[str, int] | None = None
         self.seconds = 0
+        self.app: Usage | None = None
+        self.vscode: tuple[int, int] | None = None  # sessions, user messages
+        self.agents: list[tuple[str, str, int, int]] = []  # id, name, jobs, sessions
+        self.custom: dict[str, dict[str, int]] | None = None  # kind -> name -> count
+        self.phase: int | None = None
+
+
+def _add_to(into: list[int], values: Sequence[int]) -> None:
+    for k, v in enumerate(values):
+        into[k] += v
 
 
 Acc = dict[tuple[str, str, str, str], list[int]]
 
 
 class _Agg:
-    """Summed atoms and CLI totals of a set of users for one day."""
+    """Summed atoms and CLI totals of a set of users for one day, and the sums of the
+    newer surfaces (app, VS Code Agents window, third-party agents, CLI customisation,
+    users and activity per adoption phase)."""
 
-    __slots__ = ("acc", "cli")
+    __slots__ = ("acc", "agents", "app", "cli", "custom", "phases", "vscode")
 
     def __init__(self) -> None:
         self.acc: Acc = {}
         self.cli = [0, 0, 0, 0, 0]
+        self.app = [0, 0, 0, 0, 0, 0]  # the five sums, then users
+        self.vscode = [0, 0, 0]  # sessions, messages, users
+        self.agents: dict[str, list[Any]] = {}  # id -> [first name, jobs, sessions]
+        self.custom: dict[str, dict[str, int]] = {}
+        #: phase -> [users, interactions, generations, acceptances, lines added, deleted]
+        self.phases: dict[int, list[int]] = {}
 
     def add(self, ud: _UserDay) -> None:
         _add_atoms(self.acc, ud.atoms)
         if ud.cli is not None:
-            for k, v in enumerate(ud.cli):
-                self.cli[k] += v
+            _add_to(self.cli, ud.cli)
+        if ud.app is not None:
+            _add_to(self.app, (*ud.app, 1))
+        if ud.vscode is not None:
+            _add_to(self.vscode, (*ud.vscode, 1))
+        for agent, name, jobs, sessions in ud.agents:
+            self._add_agent(agent, name, jobs, sessions)
+        self._add_custom(ud.custom or {})
+        if ud.phase is not None:
+            totals = [1, 0, 0, 0, 0, 0]
+            for *_, c in ud.atoms:
+                _add_to(totals, (0, c[0], c[1], c[2], c[5], c[6]))
+            _add_to(self.phases.setdefault(ud.phase, [0] * 6), totals)
 
     def merge(self, other: _Agg) -> None:
         for key, counts in other.acc.items():
@@ -285,8 +369,25 @@ class _Agg:
             else:
                 for k, v in enumerate(counts):
                     mine[k] += v
-        for k, v in enumerate(other.cli):
-            self.cli[k] += v
+        _add_to(self.cli, other.cli)
+        _add_to(self.app, other.app)
+        _add_to(self.vscode, other.vscode)
+        for agent, (name, jobs, sessions) in other.agents.items():
+            self._add_agent(agent, name, jobs, sessions)
+        self._add_custom(other.custom)
+        for phase, sums in other.phases.items():
+            _add_to(self.phases.setdefault(phase, [0] * 6), sums)
+
+    def _add_agent(self, agent: str, name: str, jobs: int, sessions: int) -> None:
+        mine = self.agents.setdefault(agent, [name, 0, 0])  # the first name seen stays
+        mine[1] += jobs
+        mine[2] += sessions
+
+    def _add_custom(self, custom: dict[str, dict[str, int]]) -> None:
+        for kind, names in custom.items():
+            used = self.custom.setdefault(kind, {})
+            for name, count in names.items():
+                used[name] = used.get(name, 0) + count
 
 
 def _add_counts(into: dict[Any, list[int]], key: Any, counts: Sequence[int]) -> None:
@@ -332,6 +433,33 @@ def _breakdowns(acc: Acc) -> dict[str, Any]:
     out["totals_by_language_model"] = _project(acc, (2, 3), ("language", "model"), COUNTERS_6)
     out["totals_by_model_feature"] = _project(acc, (3, 1), ("model", "feature"), COUNTERS)
     return out
+
+
+def _adoption_entry(phase: int, sums: Sequence[int]) -> dict[str, Any]:
+    """A ``totals_by_ai_adoption_phase`` entry: engaged users and averages per user (pull
+    requests are not simulated per user: their averages follow the phase)."""
+    users = sums[0]
+    return {
+        "phase": PHASES[phase],
+        "phase_number": phase,
+        "total_engaged_users": users,
+        "avg_user_initiated_interactions": round(sums[1] / users, 2),
+        "avg_code_generation_activities": round(sums[2] / users, 2),
+        "avg_code_acceptance_activities": round(sums[3] / users, 2),
+        "avg_loc_added": round(sums[4] / users, 2),
+        "avg_loc_deleted": round(sums[5] / users, 2),
+        "avg_pull_requests_reviewed": round(0.15 * phase, 2),
+        "avg_pull_requests_created": round(0.05 + 0.1 * phase, 2),
+        "avg_pull_requests_merged": round(0.04 + 0.08 * phase, 2),
+        # null where no one in the phase merged anything: GitHub has no median then
+        "avg_pull_requests_median_minutes_to_merge": round(900 / phase, 1) if phase else None,
+    }
+
+
+def _top(names: dict[str, int], key: str) -> list[dict[str, Any]]:
+    """GitHub's top 5 of a customisation breakdown, most used first."""
+    ranked = sorted(names.items(), key=lambda item: (-item[1], item[0]))[:5]
+    return [{key: name, "interaction_count": count} for name, count in ranked]
 
 
 def _cli_object(cli: Sequence[int]) -> dict[str, Any]:
@@ -491,12 +619,18 @@ class SimulatedStore:
             cr_passive.append(int(rng.uniform(0, 0.3) * 256))
             self.users.append(user)
         self._thresholds = (bytes(weekday), bytes(weekend))
+        # Drawn apart, after everyone else's draws: a later surface leaves the older ones be.
+        later = Random(_derive(self.seed, "population-surfaces", self.enterprise))
+        cloud = bytes(
+            int(later.uniform(0, 0.4) * 256) if later.random() < 0.3 else 0 for _ in range(self._n)
+        )
         self._flag_thresholds = (
             bytes(chat),
             bytes(agent),
             bytes(cli),
             bytes(cr_active),
             bytes(cr_passive),
+            cloud,
         )
         self._org_masks = [self._mask(org.members) for org in self.orgs]
         self._owner_paths = frozenset(
@@ -539,7 +673,7 @@ class SimulatedStore:
             int.from_bytes(bytes(map(lt, rng.randbytes(n), t)), "little") & active
             for t in self._flag_thresholds
         ]
-        chat, agent, cli, cr_active, cr_passive = flags
+        chat, agent, cli, cr_active, cr_passive, cloud = flags
         cr_passive &= ~cr_active & ones
         packed = (
             active
@@ -548,6 +682,7 @@ class SimulatedStore:
             | cli << _CLI
             | cr_active << _CR_ACTIVE
             | cr_passive << _CR_PASSIVE
+            | cloud << _CLOUD
         )
         return _Day(packed.to_bytes(n, "little"), ones)
 
@@ -572,6 +707,8 @@ class SimulatedStore:
         atoms = ud.atoms
         ide2 = user.ide2
         if not (chat or agent or cli) and rnd() < 0.06:
+            if day >= ADOPTION_FROM:
+                ud.phase = 0
             return ud  # counted active, but nothing attributable: an all-zero row
         if rnd() < 0.92:
             for language in user.langs[: 1 + (rnd() < 0.5)]:
@@ -639,7 +776,62 @@ class SimulatedStore:
             ud.dotcom = (_pick(rnd, CHAT_MODELS), _ri(rnd, 1, 8))
         if rnd() < 0.08:
             ud.pr = (f"{self.orgs[user.org].login}/{_pick(rnd, REPOSITORIES)}", _ri(rnd, 1, 3))
+        if day >= ADOPTION_FROM:  # the newer surfaces draw last: older fields stay as they were
+            self._later_surfaces(rnd, user, day, bits, ud, level)
         return ud
+
+    def _later_surfaces(
+        self,
+        rnd: Callable[[], float],
+        user: _User,
+        day: date,
+        bits: int,
+        ud: _UserDay,
+        level: float,
+    ) -> None:
+        """The surfaces GitHub added to the reports, each from its launch day on."""
+        agent, cli, cloud = bits >> _AGENT & 1, bits >> _CLI & 1, bits >> _CLOUD & 1
+        if day >= APP_FROM and rnd() < 0.1 + 0.2 * agent:
+            sessions = _ri(rnd, 1, 3)
+            prompts = sessions * _ri(rnd, 1, 4)
+            requests = prompts * _ri(rnd, 1, 3)
+            ud.app = (
+                sessions,
+                requests,
+                prompts,
+                requests * _ri(rnd, 200, 1200),
+                requests * _ri(rnd, 600, 4000),
+            )
+            ud.atoms.append(self._interactive(rnd, user, "copilot_app", level))
+        if day >= VSCODE_AGENT_FROM and user.ide == "vscode" and rnd() < 0.05 + 0.25 * agent:
+            sessions = _ri(rnd, 1, 3)
+            ud.vscode = (sessions, sessions * _ri(rnd, 2, 9))
+        if day >= THIRD_PARTY_FROM and rnd() < 0.1 + 0.15 * agent:
+            for _ in range(1 + (rnd() < 0.3)):
+                agent_id, names = THIRD_PARTY_AGENTS[int(rnd() * len(THIRD_PARTY_AGENTS))]
+                name = names[-1] if rnd() < 0.3 else names[0]
+                jobs = _ri(rnd, 1, 5)
+                ud.agents.append((agent_id, name, jobs, jobs + _ri(rnd, 0, 2)))
+        if day >= CLI_CUSTOMISATION_FROM and cli:
+            ud.custom = self._customisation(rnd)
+        completions = any(atom[1] == "code_completion" for atom in ud.atoms)
+        ud.phase = 3 if agent and (cli or cloud) else 2 if agent or cloud else int(completions)
+
+    @staticmethod
+    def _customisation(rnd: Callable[[], float]) -> dict[str, dict[str, int]]:
+        """One CLI user's skills, custom agents, MCP servers, slash commands and plugins."""
+        out: dict[str, dict[str, int]] = {}
+        for kind, _, _, names in CUSTOMISATIONS:
+            used = out[kind] = {}
+            for _ in range(_ri(rnd, 0, 3)):
+                name = _pick(rnd, names)
+                used[name] = used.get(name, 0) + _ri(rnd, 1, 6)
+        plugins = out[PLUGIN[0]] = {}
+        for skill, count in out["skill"].items():
+            plugin = PLUGIN_SKILLS.get(skill)
+            if plugin is not None and (skill != "other" or rnd() < 0.5):
+                plugins[plugin] = plugins.get(plugin, 0) + count  # a subset of skill use
+        return out
 
     @staticmethod
     def _interactive(
@@ -696,10 +888,52 @@ class SimulatedStore:
         rec["used_cli"] = bool(bits >> _CLI & 1)
         rec["used_copilot_code_review_active"] = bool(bits >> _CR_ACTIVE & 1)
         rec["used_copilot_code_review_passive"] = bool(bits >> _CR_PASSIVE & 1)
-        rec["ai_credits_used"] = ud.credits
+        if day >= CREDITS_FROM:
+            rec["ai_credits_used"] = ud.credits
         rec["etl_id"] = "green"  # unknown fields appear in real files: parsers must ignore them
         rec["day_partition"] = iso
+        self._later_user_fields(rec, user, day, bits, ud)
         return rec
+
+    @staticmethod
+    def _later_user_fields(
+        rec: dict[str, Any], user: _User, day: date, bits: int, ud: _UserDay
+    ) -> None:
+        """The fields GitHub added to users rows, from each one's launch day on."""
+        reviewed = rec["used_copilot_code_review_active"] or rec["used_copilot_code_review_passive"]
+        if (
+            day >= NULLABLE_REVIEW_FROM
+            and not reviewed
+            and (user.index + day.toordinal()) % 13 == 0
+        ):
+            # GitHub could not tell: null, not false (and no user the entity counted)
+            rec["used_copilot_code_review_active"] = rec["used_copilot_code_review_passive"] = None
+        if day >= CLOUD_AGENT_FROM:
+            rec["used_copilot_cloud_agent"] = rec["used_copilot_coding_agent"] = bool(
+                bits >> _CLOUD & 1
+            )
+        if ud.phase is not None:
+            rec["ai_adoption_phase"] = {
+                "phase_number": ud.phase,
+                "phase": PHASES[ud.phase],
+                "version": "v1",
+            }
+        if day >= APP_FROM:
+            rec["used_copilot_app"] = ud.app is not None
+        if ud.app is not None:
+            rec["totals_by_copilot_app"] = _cli_object(ud.app)
+        if day >= VSCODE_AGENT_FROM:
+            rec["used_vscode_agent"] = ud.vscode is not None
+        if ud.agents:
+            rec["totals_by_3rd_party_agent"] = [
+                {"agent_id": agent, "agent_name": name, "user_initiated_interaction_count": jobs}
+                for agent, name, jobs, _ in ud.agents
+            ]
+        if ud.custom is not None:  # at the top of the row, as in GitHub's published example
+            for kind, array, distinct, _ in (*CUSTOMISATIONS, (*PLUGIN, ())):
+                names = ud.custom[kind]
+                rec[array] = _top(names, kind)
+                rec[distinct] = len(names)
 
     def _users_lines(self, day: date, rows: Sequence[int], org_scope: bool) -> Iterator[bytes]:
         bits = self._day(day).bits
@@ -781,7 +1015,50 @@ class SimulatedStore:
             rec["totals_by_cli"] = _cli_object(agg.cli)
         orgs = self.orgs if org is None else [org]
         rec["pull_requests"] = self._pull_requests(orgs, day)
+        if day >= CLOUD_AGENT_FROM:
+            # GitHub had no cloud agent data on some days: null, not 0
+            known = _derive(self.seed, "cloud-agent-null", day.toordinal()) % 7 != 0
+            for window, days in (("daily", 1), ("weekly", 7), ("monthly", 28)):
+                field = f"{window}_active_copilot_cloud_agent_users"
+                rec[field] = users(days, _CLOUD) if known else None
+        self._later_entity_fields(rec, agg, day)
         return rec
+
+    @staticmethod
+    def _later_entity_fields(rec: dict[str, Any], agg: _Agg, day: date) -> None:
+        """The sections GitHub added to entity records, from each one's launch day on."""
+        if day >= APP_FROM:
+            rec["daily_active_copilot_app_users"] = agg.app[5]
+            if agg.app[5]:
+                rec["totals_by_copilot_app"] = _cli_object(agg.app[:5])
+        if day >= VSCODE_AGENT_FROM:
+            sessions, messages, vscode_users = agg.vscode
+            rec["daily_active_vscode_agent_users"] = vscode_users
+            if vscode_users:
+                rec["totals_by_vscode_agent"] = {
+                    "session_count": sessions,
+                    "total_user_messages": messages,
+                }
+        if agg.agents:
+            rec["totals_by_3rd_party_agent"] = [
+                {
+                    "agent_id": agent,
+                    "agent_name": name,
+                    "user_initiated_interaction_count": jobs,
+                    "session_count": sessions,
+                }
+                for agent, (name, jobs, sessions) in sorted(agg.agents.items())
+            ]
+        cli = rec.get("totals_by_cli")
+        if agg.custom and cli is not None:  # inside totals_by_cli, as the changelog says
+            for kind, array, distinct, _ in (*CUSTOMISATIONS, (*PLUGIN, ())):
+                names = agg.custom.get(kind, {})
+                cli[array] = _top(names, "name")
+                cli[distinct] = len(names)
+        if agg.phases:
+            rec["totals_by_ai_adoption_phase"] = [
+                _adoption_entry(phase, sums) for phase, sums in sorted(agg.phases.items())
+            ]
 
     def _org_pull_requests(self, org: _Org, day: date) -> dict[str, Any]:
         rng = Random(_derive(self.seed, "pull-requests", org.index, day.toordinal()))
@@ -1034,6 +1311,7 @@ class SimulatedStore:
             last = last_active[i]
             version, _, plugin_version = _VERSIONS[user.ide]
             team = org.teams[user.seat_team] if user.seat_team is not None else None
+            authenticated = self._authenticated(h, created, last)
             seat: dict[str, Any] = {
                 "created_at": f"{created}T09:{h % 60:02d}:00Z",
                 "updated_at": f"{created}T09:30:00Z",
@@ -1044,7 +1322,10 @@ class SimulatedStore:
                 "last_activity_editor": None
                 if last is None
                 else f"{user.ide}/{version}/copilot/{plugin_version}",
-                "plan_type": org.plan,
+                "last_authenticated_at": None
+                if authenticated is None
+                else f"{authenticated}T{7 + (h >> 8) % 11:02d}:{(h >> 44) % 60:02d}:00Z",
+                "plan_type": "unknown" if (h >> 56) % 29 == 0 else org.plan,
                 "assignee": {
                     "login": user.login,
                     "id": user.id,
@@ -1060,6 +1341,15 @@ class SimulatedStore:
                 seat["organization"] = {"login": org.login, "id": org.id}
             out.append(seat)
         return out
+
+    def _authenticated(self, h: int, created: date, last: date | None) -> date | None:
+        """A seat's last authentication: on or after its last activity; for an idle seat
+        long ago, or never (null) for a third of them."""
+        if last is not None:
+            return min(self.today, last + timedelta(days=(h >> 40) % 4))
+        if (h >> 32) % 3 == 0:
+            return None
+        return max(created, self.today - timedelta(days=91 + (h >> 48) % 300))
 
     def billing(self, org: str) -> JsonObject | None:
         found = self._orgs_by_login.get(org)
