@@ -12,6 +12,7 @@ import pytest
 
 from exporter import aggregate, cardinality
 from exporter import metrics as m
+from exporter.cli import describe
 from exporter.config import ConfigError, DimensionRule, Scope, build
 from exporter.fakegithub import FakeGitHub, Fault, SimulatedStore, StaticStore
 from exporter.fakegithub.simulate import REPOS_FROM, REVIEW_TIMES_FROM
@@ -394,6 +395,13 @@ def test_repositories_are_off_unless_a_scope_says_so() -> None:
     assert hub.repositories == DimensionRule() and hub.dimensions == {}
     assert acme.dimensions == {"repository": DimensionRule(deny=frozenset({"acme/secret"}), top=20)}
     assert hub == Scope("organization", "hub")  # the same scope, with or without them
+
+
+def test_check_config_says_which_scopes_read_repositories() -> None:
+    config = build({"scopes": [{"org": "octo", "repositories": True}, {"org": "hub"}]}, {})
+    lines = describe(config).splitlines()
+    assert "  - organization octo via reports with repositories" in lines
+    assert "  - organization hub via reports" in lines
 
 
 def test_repository_config_mistakes_are_reported_with_their_paths() -> None:
