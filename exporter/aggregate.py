@@ -402,3 +402,92 @@ _USERS_ONLY_SKIP = frozenset(
     + [m.THIRD_PARTY_INFO, m.ADOPTION_USERS, m.ADOPTION_AVERAGE]
     + [m.PREFIX + c.metric for c in m.CLI_CUSTOMISATIONS]
 )
+
+
+# --- repositories (repos-1-day) -------------------------------------------------------------
+
+
+def repository_name(row: Mapping[str, Any]) -> str | None:
+    """The ``repository`` label: ``owner/name`` from ``repo_owner_name`` and ``repo_name``
+    (a name that already holds the owner is kept); None without a name."""
+    name = label(row.get("repo_name"))
+    if not name:
+        return None
+    owner = label(row.get("repo_owner_name"))
+    return name if not owner or "/" in name else f"{owner}/{name}"
+
+
+class RepositoryAccumulator:
+    """repos-1-day rows into per-repository values, one row per repository: a repository
+    repeated (same ``repo_id``, else same name) keeps its first row, as GitHub sends one."""
+
+    __slots__ = ("_seen", "values")
+
+    def __init__(self) -> None:
+        self.values: Values = {}
+        self._seen: set[str] = set()
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        repo = repository_name(row)
+        if repo is None:
+            return
+        key = _number_label(row.get("repo_id")) or f"name:{repo}"
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        visibility = label(row.get("repo_visibility")) or ""
+        self._put(m.REPOSITORY_INFO, (repo, visibility), 1.0)
+        prs = row.get("pull_requests")
+        if isinstance(prs, Mapping):
+            self._pull_requests(repo, prs)
+        times = row.get(m.REVIEW_TIMES)
+        if times is None and isinstance(prs, Mapping):
+            times = prs.get(m.REVIEW_TIMES)  # accepted inside the block too
+        if isinstance(times, list):
+            self._review_times(repo, times)
+
+    def _put(self, name: str, labels: Labels, value: float) -> None:
+        self.values.setdefault(name, {})[labels] = value
+
+    def _pull_requests(self, repo: str, prs: Mapping[str, Any]) -> None:
+        for field, metric, _ in m.REPOSITORY_PR_FIELDS:
+            value = number(prs.get(field))
+            if value is not None:
+                self._put(m.PREFIX + metric, (repo,), value)
+        for field, author in m.PR_MEDIANS:
+            value = number(prs.get(field))
+            if value is not None:
+                self._put(m.REPOSITORY_MEDIAN_METRIC, (repo, author), value * 60.0)
+        by_type = prs.get("copilot_suggestions_by_comment_type")
+        if not isinstance(by_type, list):
+            return
+        for entry in by_type:
+            comment_type = label(entry.get("comment_type")) if isinstance(entry, Mapping) else None
+            if comment_type is None:
+                continue
+            for field, metric in m.REPOSITORY_BY_COMMENT_TYPE:
+                value = number(entry.get(field))
+                if value is not None:
+                    samples = self.values.setdefault(m.PREFIX + metric, {})
+                    key = (repo, comment_type)
+                    samples[key] = samples.get(key, 0.0) + value
+
+    def _review_times(self, repo: str, entries: list[Any]) -> None:
+        """Per (authored_by, reviewed_by): the merged count and each stage's median and p90;
+        a pair repeated keeps its first entry (quantiles cannot be combined)."""
+        pairs: set[Labels] = set()
+        for entry in entries:
+            if not isinstance(entry, Mapping):
+                continue
+            pair = tuple(label(entry.get(role)) or "" for role in m.REVIEW_ROLES)
+            if pair in pairs:
+                continue
+            pairs.add(pair)
+            merged = number(entry.get(m.REVIEW_MERGED_FIELD))
+            if merged is not None:
+                self._put(m.REVIEWED_MERGED_METRIC, (repo, *pair), merged)
+            for field, raw in entry.items():
+                stage = m.review_stage(field)
+                value = number(raw)
+                if stage is not None and value is not None:
+                    self._put(m.REVIEW_STAGE_METRIC, (repo, *stage, *pair), value * 60.0)

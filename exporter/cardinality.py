@@ -2,8 +2,10 @@
 allow/deny/top-N with an ``other`` bucket, and a ``max_series`` budget.
 
 Applied when a snapshot is built, so what is cut costs nothing at scrape time. Summable
-metrics fold what is cut into ``other`` (totals stay right); user counts are dropped
-instead, since adding users across editors or models would count people twice.
+metrics fold what is cut into ``other`` (totals stay right); user counts, medians and
+quantiles are dropped instead, since adding them up would count people twice or mean
+nothing. A scope may bring rules of its own (its ``repositories:``), which win over the
+config's for that scope.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from exporter import metrics as m
 from exporter.aggregate import Labels, Values
-from exporter.config import ALL, Cardinality, DimensionRule, ScopeType
+from exporter.config import ALL, Cardinality, DimensionRule, Scope, ScopeType
 from exporter.snapshot import ScopeState, scope_order
 
 log = logging.getLogger(__name__)
@@ -29,12 +31,19 @@ def known_dimensions() -> frozenset[str]:
     return frozenset(label for s in m.all_specs() if s.breakdown for label in s.labels)
 
 
-def apply(card: Cardinality, scope_type: ScopeType, values: Values) -> Values:
-    """One scope's values with its breakdown selection and dimension rules applied."""
+def apply(
+    card: Cardinality,
+    scope_type: ScopeType,
+    values: Values,
+    own: Mapping[str, DimensionRule] | None = None,
+) -> Values:
+    """One scope's values with its breakdown selection and dimension rules applied (``own``:
+    the scope's rules, which win over the config's)."""
     enabled = card.breakdowns.get(scope_type, ALL)
+    dimensions = {**card.dimensions, **(own or {})}
     ranked = {
         label: _top(values, label, rule.top, rule)
-        for label, rule in card.dimensions.items()
+        for label, rule in dimensions.items()
         if rule.top is not None
     }
     out: Values = {}
@@ -46,11 +55,7 @@ def apply(card: Cardinality, scope_type: ScopeType, values: Values) -> Values:
         if spec.breakdown is not None and enabled is not None and spec.breakdown not in enabled:
             continue
         rules = (
-            [
-                (i, card.dimensions[label])
-                for i, label in enumerate(spec.labels)
-                if label in card.dimensions
-            ]
+            [(i, dimensions[label]) for i, label in enumerate(spec.labels) if label in dimensions]
             if spec.breakdown
             else []
         )
@@ -174,8 +179,8 @@ class Shaper:
     def dropped(self) -> dict[str, int]:
         return dict(self._budget.dropped)
 
-    def values(self, scope_type: ScopeType, values: Values) -> Values:
-        return apply(self._card, scope_type, values)
+    def values(self, scope: Scope, values: Values) -> Values:
+        return apply(self._card, scope.type, values, scope.dimensions)
 
     def enforce(self, states: Iterable[ScopeState]) -> list[ScopeState]:
         return self._budget.enforce(sorted(states, key=scope_order))
@@ -183,5 +188,5 @@ class Shaper:
     def shape(self, states: Iterable[ScopeState]) -> list[ScopeState]:
         """Both steps, for states whose values have not been shaped yet."""
         return self.enforce(
-            replace(state, values=self.values(state.scope.type, state.values)) for state in states
+            replace(state, values=self.values(state.scope, state.values)) for state in states
         )

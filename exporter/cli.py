@@ -95,7 +95,8 @@ def describe(config: Config) -> str:
     ]
     for scope in config.scopes:
         team = " (every team in the user-teams report)" if scope.is_wildcard else ""
-        lines.append(f"  - {scope.type} {scope.name} via {scope.source}{team}")
+        repos = " with repositories" if scope.repositories is not None else ""
+        lines.append(f"  - {scope.type} {scope.name} via {scope.source}{team}{repos}")
     return "\n".join(lines)
 
 

@@ -66,6 +66,9 @@ class Scope:
     owner: str
     team: str | None = None
     source: SourceName = "reports"
+    # repos-1-day for an org or enterprise (None: off); what to keep of its repositories.
+    # Not part of the scope's identity: a scope is the same scope with or without it.
+    repositories: DimensionRule | None = field(default=None, compare=False)
 
     @property
     def name(self) -> str:
@@ -107,6 +110,13 @@ class Scope:
 
     def with_team(self, team: str) -> Scope:
         return Scope(self.type, self.owner, team, self.source)
+
+    @property
+    def dimensions(self) -> Mapping[str, DimensionRule]:
+        """The scope's own dimension rules, which win over ``cardinality.dimensions``: its
+        ``repositories:`` allow/deny/top, when it gives any."""
+        rule = self.repositories
+        return {} if rule is None or rule == DimensionRule() else {"repository": rule}
 
 
 _CRON_LINE = text("a crontab line such as '15 * * * *'")
@@ -206,6 +216,17 @@ SETTINGS: tuple[Setting[Any], ...] = (
         "list of `{enterprise}`, `{enterprise, team}`, `{org}`, `{org, team}`; "
         "env form: `org:octo org:octo/web enterprise:acme/*`",
         env="COPILOT_EXPORTER_SCOPES",
+    ),
+    REPOSITORIES := Setting[object](
+        "scopes[].repositories",
+        ANY,
+        None,
+        "organization and enterprise scopes: `true` adds per-repository pull request and code "
+        "review metrics (repos-1-day: one more report request per owner and day; about 13 "
+        "series per active repository, 2 more per comment type and 7 per author/reviewer "
+        "pair); or `{allow: [...], deny: [...], top: N}` (wins over "
+        "`cardinality.dimensions.repository`): beyond `top` summed into `other`",
+        shown="`false`",
     ),
     REFRESH_INTERVAL := Setting(
         "refresh.interval",
@@ -383,7 +404,7 @@ def scope_from_text(text: str, source: SourceName = "reports") -> Scope:
     return scope
 
 
-_SCOPE_KEYS = ("enterprise", "org", "team", "source")
+_SCOPE_KEYS = ("enterprise", "org", "team", "source", REPOSITORIES.name)
 _SCOPE_SOURCE = choice(*SOURCES)
 
 
@@ -411,10 +432,42 @@ def _scope(raw: object, index: int, default_source: SourceName, problems: Proble
     if team is not None and team != WILDCARD and "/" in team:
         problems.add(f"{path}.team", f"a team slug has no '/': {team!r}")
         return None
+    repositories = _repositories(entry, path, team, source, problems)
     if enterprise:
-        return Scope("enterprise_team" if team else "enterprise", enterprise, team, source)
+        return Scope(
+            "enterprise_team" if team else "enterprise", enterprise, team, source, repositories
+        )
     assert org is not None
-    return Scope("team" if team else "organization", org, team, source)
+    return Scope("team" if team else "organization", org, team, source, repositories)
+
+
+def _repositories(
+    entry: Mapping[Any, object],
+    path: str,
+    team: str | None,
+    source: SourceName,
+    problems: Problems,
+) -> DimensionRule | None:
+    """A scope's ``repositories:``: false (off), true, or the rule for its repositories."""
+    raw = entry.get(REPOSITORIES.name)
+    where = join(path, REPOSITORIES.name)
+    if raw is None or raw is False:
+        return None
+    if team is not None:
+        problems.add(where, "repositories belong to an org or enterprise scope, not a team")
+        return None
+    if source != "reports":
+        problems.add(where, "repositories come from the reports source: drop it or the source")
+        return None
+    if raw is True:
+        return DimensionRule()
+    if not isinstance(raw, Mapping):
+        problems.add(
+            where,
+            f"expected true, false or {{allow: [...], deny: [...], top: N}}, got {shown(raw)}",
+        )
+        return None
+    return _rule(raw, where, problems)
 
 
 def _scopes(raw: object, default_source: SourceName, problems: Problems) -> tuple[Scope, ...]:
@@ -526,24 +579,32 @@ def _dimensions(raw: object, problems: Problems) -> dict[str, DimensionRule]:
         return rules
     expected = "a mapping of label to {allow: [...], deny: [...], top: N}"
     dims = sorted({label for s in all_specs() if s.breakdown for label in s.labels})
-    top_reader = whole()
     for label, rule_raw in (mapping(raw, DIMENSIONS.key, problems, expected) or {}).items():
         path = join(DIMENSIONS.key, label)
         if label not in dims:
             problems.add(path, f"unknown dimension (one of {', '.join(dims)})")
             continue
-        rule = mapping(rule_raw, path, problems, "{allow: [...], deny: [...], top: N}")
-        if rule is None:
-            continue
-        unknown_keys(rule, ("allow", "deny", "top"), path, problems)
-        allow = STRINGS.get(rule, "allow", path, problems)
-        deny = STRINGS.get(rule, "deny", path, problems)
-        rules[label] = DimensionRule(
-            None if allow is None else frozenset(allow),
-            frozenset(deny or ()),
-            top_reader.get(rule, "top", path, problems),
-        )
+        rule = _rule(rule_raw, path, problems)
+        if rule is not None:
+            rules[label] = rule
     return rules
+
+
+_TOP = whole()
+
+
+def _rule(raw: object, path: str, problems: Problems) -> DimensionRule | None:
+    rule = mapping(raw, path, problems, "{allow: [...], deny: [...], top: N}")
+    if rule is None:
+        return None
+    unknown_keys(rule, ("allow", "deny", "top"), path, problems)
+    allow = STRINGS.get(rule, "allow", path, problems)
+    deny = STRINGS.get(rule, "deny", path, problems)
+    return DimensionRule(
+        None if allow is None else frozenset(allow),
+        frozenset(deny or ()),
+        _TOP.get(rule, "top", path, problems),
+    )
 
 
 def _cardinality(card: Section) -> Cardinality:

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import logging
 
-from exporter.config import Config, GitHubConfig, Schedule, Scope, ScopeType, SourceName
+from exporter.config import (
+    Config,
+    DimensionRule,
+    GitHubConfig,
+    Schedule,
+    Scope,
+    ScopeType,
+    SourceName,
+)
 from exporter.fakegithub import FakeGitHub, SimulatedStore
 
 log = logging.getLogger(__name__)
@@ -16,7 +24,8 @@ DEMO_TOKEN = "demo-token-not-a-secret"  # noqa: S105 (the fake GitHub's own toke
 
 
 def demo_scopes(store: SimulatedStore, source: SourceName) -> tuple[Scope, ...]:
-    """Every owner of the simulation, each with all of its teams."""
+    """Every owner of the simulation, each with all of its teams (and, from the reports,
+    its repositories)."""
     scopes: list[Scope] = []
     for path in sorted(store.owners()):
         root, name, *team = path.split("/")
@@ -25,7 +34,8 @@ def demo_scopes(store: SimulatedStore, source: SourceName) -> tuple[Scope, ...]:
         enterprise = root == "enterprises"
         entity_type: ScopeType = "enterprise" if enterprise else "organization"
         team_type: ScopeType = "enterprise_team" if enterprise else "team"
-        scopes.append(Scope(entity_type, name, None, source))
+        repositories = DimensionRule() if source == "reports" else None
+        scopes.append(Scope(entity_type, name, None, source, repositories))
         if source == "reports":
             scopes.append(Scope(team_type, name, "*", source))
         else:  # the legacy API has no team listing: name them, from the store's team paths

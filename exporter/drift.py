@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 ENTITY_KINDS = ("enterprise-1-day", "organization-1-day")
 USERS_KIND = "users-1-day"
 TEAMS_KIND = "user-teams-1-day"
-REPORT_KINDS = (*ENTITY_KINDS, USERS_KIND, TEAMS_KIND)
+REPORT_KINDS = (*ENTITY_KINDS, USERS_KIND, TEAMS_KIND, m.REPOS_KIND)
 
 _VERSION = "a version string: one series per release, and nothing to add up"
 _ID = "an id: the scope label names the owner"
@@ -66,6 +66,15 @@ IGNORED: Mapping[str, Mapping[str, str]] = {
         "user_id": "the join key of users and user-teams; never a label",
         "user_login": "a login: no per-user labels (the join key when user_id is missing)",
         "team_id": "an id: the slug names the team",
+    },
+    "repos": {
+        "repo_id": "an id: the repository label names the repository (a repeated id is "
+        "one repository)",
+        **{
+            f"pull_requests.{field}": "the sum over comment_type of the per-comment-type "
+            "metric, which takes the plain name"
+            for field in m.REPOSITORY_TOTALS_SKIPPED
+        },
     },
 }
 
@@ -126,6 +135,20 @@ def _users_paths() -> list[str]:
 
 
 _TEAMS_PATHS = ["slug", "team_slug"]
+
+
+def _repos_paths() -> list[str]:
+    paths = ["repo_owner_name", "repo_name", "repo_visibility"]
+    paths += [f"pull_requests.{field}" for field, _, _ in m.REPOSITORY_PR_FIELDS]
+    paths += [f"pull_requests.{field}" for field, _ in m.PR_MEDIANS]
+    by_type = "pull_requests.copilot_suggestions_by_comment_type[]"
+    paths += [f"{by_type}.comment_type"]
+    paths += [f"{by_type}.{field}" for field, _ in m.REPOSITORY_BY_COMMENT_TYPE]
+    for where in ("", "pull_requests."):  # beside the block, or inside it
+        times = f"{where}{m.REVIEW_TIMES}[]"
+        paths += [f"{times}.{field}" for field in (*m.REVIEW_ROLES, m.REVIEW_MERGED_FIELD)]
+        paths += [f"{times}.{prefix}*" for prefix, _ in m.REVIEW_QUANTILES]
+    return paths
 
 
 class _Node:
@@ -261,6 +284,7 @@ def _schemas() -> dict[str, Schema]:
         **dict.fromkeys(ENTITY_KINDS, entity),
         USERS_KIND: Schema([*_users_paths(), *activity, *IGNORED["users"]]),
         TEAMS_KIND: Schema([*_TEAMS_PATHS, *common, *IGNORED["teams"]]),
+        m.REPOS_KIND: Schema([*_repos_paths(), *common, *IGNORED["repos"]]),
     }
 
 

@@ -39,6 +39,7 @@ class MetricSpec:
     kind: Kind = "gauge"
     scoped: bool = True
     source_field: str = ""
+    breakdown_as: str | None = None  # the breakdown, where the name does not say it
 
     @property
     def all_labels(self) -> tuple[str, ...]:
@@ -48,6 +49,8 @@ class MetricSpec:
     def breakdown(self) -> str | None:
         """The breakdown this metric belongs to (``editor``, ``language_model``, ...), the
         unit of the cardinality controls; None for totals and non-dimension labels."""
+        if self.breakdown_as is not None:
+            return self.breakdown_as
         if not self.labels or self.kind == "info":
             return None
         if "_by_" in self.name:
@@ -71,9 +74,12 @@ class MetricSpec:
 
     @property
     def summable(self) -> bool:
-        """Whether samples may be added up (into an ``other`` bucket): user counts may not."""
-        return self.kind != "info" and not any(
-            word in self.name for word in ("users", "median", "_info")
+        """Whether samples may be added up (into an ``other`` bucket): user counts, medians
+        and quantiles may not."""
+        return (
+            self.kind != "info"
+            and "quantile" not in self.labels
+            and not any(word in self.name for word in ("users", "median", "_info"))
         )
 
 
@@ -764,6 +770,149 @@ def _noted(specs: list[MetricSpec]) -> list[MetricSpec]:
     return out
 
 
+# --- repositories (repos-1-day, opt-in per scope) ------------------------------------------
+# One row per repository with activity on the report day, for organizations and enterprises
+# whose scope says ``repositories:``. Each field of the row's pull_requests block becomes the
+# entity metric of the same name under ``repository_``, labelled ``repository`` (owner/name).
+
+REPOS_KIND = "repos-1-day"
+REPOSITORY_PREFIX = "repository_"
+REPOSITORY_INFO = f"{PREFIX}repository_info"
+REPOSITORY_MEDIAN_METRIC = f"{PREFIX}repository_pull_requests_median_time_to_merge_seconds"
+# The Copilot suggestion totals of a repository are the sums over comment_type of the
+# per-comment-type metrics, which take the plain names (METRICS.md): not exported apart.
+REPOSITORY_TOTALS_SKIPPED = ("total_copilot_suggestions", "total_copilot_applied_suggestions")
+REPOSITORY_PR_FIELDS: tuple[tuple[str, str, str], ...] = tuple(
+    (field, REPOSITORY_PREFIX + metric, what)
+    for field, metric, what in PR_FIELDS
+    if field not in REPOSITORY_TOTALS_SKIPPED
+)
+REPOSITORY_BY_COMMENT_TYPE: tuple[tuple[str, str], ...] = tuple(
+    (field, REPOSITORY_PREFIX + metric.removesuffix("_by_comment_type"))
+    for field, metric in PR_BY_COMMENT_TYPE
+)
+REVIEW_TIMES = "pull_request_review_times"
+REVIEW_STAGE_METRIC = f"{PREFIX}repository_review_stage_seconds"
+REVIEWED_MERGED_METRIC = f"{PREFIX}repository_reviewed_pull_requests_merged"
+REVIEW_MERGED_FIELD = "total_merged"
+REVIEW_ROLES = ("authored_by", "reviewed_by")
+# (field prefix, quantile label): ``median_minutes_<stage>``, ``p90_minutes_<stage>``.
+REVIEW_QUANTILES: tuple[tuple[str, str], ...] = (
+    ("median_minutes_", "0.5"),
+    ("p90_minutes_", "0.9"),
+)
+REVIEW_STAGES = ("ready_to_first_review", "first_to_final_review", "final_review_to_merge")
+# Breakdown names for the cardinality controls (cardinality.breakdowns, max_series): the
+# pull request counts, medians and info; the comment types; the review stages. The budget
+# drops the last two before the first.
+REPOSITORY_BREAKDOWNS = ("repository", "repository_comment_type", "repository_review_stage")
+REPOSITORY_ONLY = (
+    "Repositories with activity on the report day (repos-1-day; opt-in per organization or "
+    "enterprise scope with repositories:); repository is owner/name."
+)
+
+
+def review_stage(field: str) -> tuple[str, str] | None:
+    """(stage, quantile) of a ``pull_request_review_times[]`` field such as
+    ``p90_minutes_first_to_final_review``; None for any other field."""
+    for prefix, quantile in REVIEW_QUANTILES:
+        if field.startswith(prefix) and len(field) > len(prefix):
+            return field[len(prefix) :], quantile
+    return None
+
+
+def _repository_specs() -> list[MetricSpec]:
+    counts, comments, reviews = REPOSITORY_BREAKDOWNS
+    source = "repos-1-day"
+
+    def repo(
+        name: str, help_: str, labels: tuple[str, ...], breakdown: str, field: str, kind: Kind
+    ) -> MetricSpec:
+        return MetricSpec(
+            name,
+            help_,
+            ("repository", *labels),
+            kind=kind,
+            source_field=f"{source} {field}",
+            breakdown_as=breakdown,
+        )
+
+    specs = [
+        repo(
+            REPOSITORY_INFO,
+            "A repository with activity on the report day and its visibility as GitHub gives "
+            f"it (public, private, internal; empty when not given); always 1. {REPOSITORY_ONLY}",
+            ("visibility",),
+            counts,
+            "repo_owner_name/repo_name, repo_visibility",
+            "info",
+        )
+    ]
+    for field, metric, what in REPOSITORY_PR_FIELDS:
+        specs.append(
+            repo(
+                PREFIX + metric,
+                f"{what} in the repository. {REPOSITORY_ONLY} {DAILY}",
+                (),
+                counts,
+                f"pull_requests.{field}",
+                "gauge",
+            )
+        )
+    for field, metric in REPOSITORY_BY_COMMENT_TYPE:
+        what = "applied" if "applied" in field else "made"
+        specs.append(
+            repo(
+                PREFIX + metric,
+                f"Copilot review suggestions {what} in the repository, by comment type (the "
+                f"repository's total is the sum over comment_type). {REPOSITORY_ONLY} {DAILY}",
+                ("comment_type",),
+                comments,
+                f"pull_requests.copilot_suggestions_by_comment_type[].{field}",
+                "gauge",
+            )
+        )
+    specs.append(
+        repo(
+            REPOSITORY_MEDIAN_METRIC,
+            "Median time from creation to merge of the repository's pull requests merged on "
+            "the report day, by Copilot involvement. A median: do not sum or average it "
+            f"across repositories. {REPOSITORY_ONLY} {DAILY}",
+            ("author",),
+            counts,
+            "pull_requests.median_minutes_to_merge* (minutes x 60)",
+            "gauge",
+        )
+    )
+    stages = ", ".join(REVIEW_STAGES)
+    specs.append(
+        repo(
+            REVIEW_STAGE_METRIC,
+            "Time the repository's pull requests merged on the report day spent in each review "
+            f"stage ({stages}): medians (quantile 0.5) and 90th percentiles (0.9), by who "
+            "authored and who reviewed them (GitHub reports human reviews only, data from "
+            "2026-09-21). Medians and quantiles: do not sum or average them across "
+            f"repositories, stages or author/reviewer pairs. {REPOSITORY_ONLY} {DAILY}",
+            ("stage", "quantile", *REVIEW_ROLES),
+            reviews,
+            f"{REVIEW_TIMES}[].{{median,p90}}_minutes_<stage> (minutes x 60)",
+            "gauge",
+        )
+    )
+    specs.append(
+        repo(
+            REVIEWED_MERGED_METRIC,
+            "Pull requests merged on the report day behind the repository's review-stage "
+            f"times, by who authored and who reviewed them. {REPOSITORY_ONLY} {DAILY}",
+            REVIEW_ROLES,
+            reviews,
+            f"{REVIEW_TIMES}[].{REVIEW_MERGED_FIELD}",
+            "gauge",
+        )
+    )
+    return specs
+
+
 # --- API drift (exporter/drift.py) ----------------------------------------------------------
 
 UNMAPPED_FIELDS = f"{PREFIX}report_unmapped_fields"
@@ -786,7 +935,9 @@ def _drift_specs() -> list[MetricSpec]:
     ]
 
 
-REPORT_SPECS: tuple[MetricSpec, ...] = tuple(_noted([*_reports_specs(), *_surface_specs()]))
+REPORT_SPECS: tuple[MetricSpec, ...] = tuple(
+    _noted([*_reports_specs(), *_surface_specs(), *_repository_specs()])
+)
 STATUS_SPECS: tuple[MetricSpec, ...] = (*_status_specs(), *_drift_specs())
 
 

@@ -112,7 +112,7 @@ class Refresher:
             configured = next((c for c in self.scopes if _belongs(scope, c)), scope)
             if isinstance(outcome, ScopeResult):
                 base = previous.get(scope, ScopeState(scope))
-                values = self.shaper.values(scope.type, outcome.values)
+                values = self.shaper.values(scope, outcome.values)
                 states[scope] = base.succeeded(values, outcome.day, now, duration)
                 if not base.up and base.reason:
                     log.info("scope recovered", extra=_scope_fields(scope))

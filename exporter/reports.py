@@ -6,11 +6,11 @@ is (fetched once per owner however many of its teams are configured). Parsed res
 cached by day: once day D is in, later refreshes only ask whether D+1 exists. Every record
 read is also checked for fields no metric maps (:mod:`exporter.drift`).
 
-Repository reports (``repos-1-day``, a follow-up) fit as a third kind beside these two: a
-task of ``_owner`` run only when one of the owner's scopes opts in, for the day the entity
-report settled on (there a 204 means "no repository activity", not "not there yet"), its
-rows streamed into per-repository values merged into that entity scope's values, and a
-drift schema of its own.
+Repository reports (``repos-1-day``) are a third kind, read only for an entity scope that
+opts in (``repositories:``), right after its entity report and for the day that report
+settled on: there a 204 (or no files, or a "not there yet" answer) means no repository had
+activity that day, not that the day is missing. Its rows are streamed into per-repository
+values, added to the entity scope's values; a failure to read them fails the scope.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from functools import partial
 from typing import Any, Protocol
 
 from exporter import aggregate
-from exporter.aggregate import UsageAccumulator, Values
+from exporter import metrics as m
+from exporter.aggregate import RepositoryAccumulator, UsageAccumulator, Values
 from exporter.config import OwnerRoot, Scope
 from exporter.drift import Drift
 from exporter.github import ApiError, GitHubClient, api_path
@@ -39,6 +40,7 @@ ENTITY_KIND: Mapping[OwnerRoot, str] = {
 }
 USERS_KIND = "users-1-day"
 TEAMS_KIND = "user-teams-1-day"
+REPOS_KIND = m.REPOS_KIND
 _RETRYABLE: frozenset[Reason] = frozenset({"link_expired", "network", "timeout"})
 
 
@@ -147,6 +149,18 @@ class _UsersSink:
             self.owner.add(user, record, flat)
 
 
+@dataclass
+class _ReposSink:
+    """repos-1-day rows of one day into per-repository values."""
+
+    day: str
+    repositories: RepositoryAccumulator = field(default_factory=RepositoryAccumulator)
+
+    def add(self, record: Record) -> None:
+        if record.get("day", self.day) == self.day:
+            self.repositories.add(record)
+
+
 def user_key(record: Mapping[str, Any]) -> object:
     user = record.get("user_id")
     if isinstance(user, int | str) and not isinstance(user, bool):
@@ -157,6 +171,12 @@ def user_key(record: Mapping[str, Any]) -> object:
 
 @dataclass(frozen=True)
 class _Entity:
+    day: date
+    values: Values
+
+
+@dataclass(frozen=True)
+class _Repos:
     day: date
     values: Values
 
@@ -179,6 +199,7 @@ class ReportsSource:
         self._clock = clock
         self._entities: dict[Owner, _Entity] = {}
         self._teams: dict[Owner, _Teams] = {}
+        self._repos: dict[Owner, _Repos] = {}
         self.drift = drift or Drift()
 
     def unmapped_fields(self) -> dict[tuple[str, str], int]:
@@ -209,10 +230,11 @@ class ReportsSource:
     ) -> dict[Scope, Outcome]:
         entity_scopes = [s for s in scopes if not s.is_team]
         team_scopes = [s for s in scopes if s.is_team]
+        repositories = any(s.repositories is not None for s in entity_scopes)
         tasks: list[asyncio.Task[Any]] = []
         async with asyncio.TaskGroup() as group:
             if entity_scopes:
-                tasks.append(group.create_task(self._guard(self._entity(owner, day))))
+                tasks.append(group.create_task(self._entity_first(owner, day, repositories)))
             if team_scopes:
                 tasks.append(
                     group.create_task(
@@ -222,10 +244,13 @@ class ReportsSource:
                     )
                 )
         outcomes: dict[Scope, Outcome] = {}
-        entity: _Entity | ScopeFailure | None = tasks[0].result() if entity_scopes else None
+        entity, repos = tasks[0].result() if entity_scopes else (None, None)
         teams: _Teams | ScopeFailure | None = tasks[-1].result() if team_scopes else None
         for scope in entity_scopes:
-            outcomes[scope] = self._entity_outcome(entity, teams)
+            outcome = self._entity_outcome(entity, teams)
+            if scope.repositories is not None:
+                outcome = self._with_repositories(outcome, repos)
+            outcomes[scope] = outcome
         for scope in team_scopes:
             outcomes.update(self._team_outcomes(scope, teams))
         return outcomes
@@ -240,6 +265,14 @@ class ReportsSource:
         if isinstance(teams, _Teams) and teams.owner_users is not None and teams.day == entity.day:
             values = aggregate.merge_entity_and_users(entity.values, teams.owner_users)
         return ScopeResult(values, entity.day)
+
+    @staticmethod
+    def _with_repositories(outcome: Outcome, repos: _Repos | ScopeFailure | None) -> Outcome:
+        if isinstance(outcome, ScopeFailure) or repos is None:
+            return outcome
+        if isinstance(repos, ScopeFailure):
+            return ScopeFailure(repos.reason, f"{REPOS_KIND}: {repos.message}")
+        return ScopeResult({**outcome.values, **repos.values}, outcome.day)
 
     @staticmethod
     def _team_outcomes(scope: Scope, teams: _Teams | ScopeFailure | None) -> dict[Scope, Outcome]:
@@ -293,6 +326,8 @@ class ReportsSource:
             return None
         try:
             body = response.json()
+            if isinstance(body, str):  # "Report is being generated": not there, like a 204
+                return None
             links = body["download_links"]
         except (ValueError, KeyError, TypeError):
             self._client.stats.failure(template, "invalid_response")
@@ -371,6 +406,33 @@ class ReportsSource:
         if cached is None:
             raise ApiError("no_data", f"no {kind} report for {self._missing(only)}")
         return cached
+
+    async def _entity_first(
+        self, owner: Owner, only: date | None, repositories: bool
+    ) -> tuple[_Entity | ScopeFailure, _Repos | ScopeFailure | None]:
+        """The entity report, then (when asked) the repositories of the day it settled on."""
+        entity = await self._guard(self._entity(owner, only))
+        if not repositories or not isinstance(entity, _Entity):
+            return entity, None
+        return entity, await self._guard(self._repositories(owner, entity.day, only is None))
+
+    async def _repositories(self, owner: Owner, day: date, cache: bool) -> _Repos:
+        """repos-1-day of ``day``; no report means no repository activity that day. A day
+        with rows is read once; an empty one is asked again (its rows may come later)."""
+        cached = self._repos.get(owner) if cache else None
+        if cached is not None and cached.day == day:
+            return cached
+        links = await self.links(owner, REPOS_KIND, day)
+        if links is None:
+            self.drift.commit(str(owner), REPOS_KIND, self.drift.census(REPOS_KIND))
+            return _Repos(day, {})
+        iso = day.isoformat()
+        sink = await self.read(owner, REPOS_KIND, day, links, lambda: _ReposSink(iso))
+        assert isinstance(sink, _ReposSink)
+        repos = _Repos(day, sink.repositories.values)
+        if cache:
+            self._repos[owner] = repos
+        return repos
 
     async def _team_join(
         self, owner: Owner, scopes: list[Scope], only: date | None, *, entity: bool

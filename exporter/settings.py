@@ -409,7 +409,7 @@ class Setting(Generic[T]):
     """One key, declared once: where it sits, how it is read, its default, its environment
     variable and its help (the README's reference table is generated from these)."""
 
-    key: str  # dotted path in the file: ``refresh.interval``
+    key: str  # dotted path in the file: ``refresh.interval``; ``scopes[].x``: in each entry
     read: Reader[T]
     default: T
     help: str  # Markdown, one line
@@ -451,7 +451,9 @@ class Section:
         self.env: Mapping[str, str] = env or {}
         self._all = settings
         prefix = f"{path}." if path else ""
-        below = [s for s in settings if s.key.startswith(prefix)]
+        # ``list[].key`` settings describe the entries of a list its own code reads (the docs
+        # list them); a section has no such key.
+        below = [s for s in settings if s.key.startswith(prefix) and "[]" not in s.key]
         self.settings = {s.name: s for s in below if s.section == path}
         children = {s.key.removeprefix(prefix).split(".")[0] for s in below}
         refused = {n: s.refused for n, s in self.settings.items() if s.refused}

@@ -1,4 +1,5 @@
-"""Copilot adoption: who uses Copilot (user counts per scope and team) and the licences."""
+"""Copilot adoption: who uses Copilot (user counts per scope and team, AI adoption phases)
+and the licences."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.models import common
 from grafana_foundation_sdk.models import dashboard as models
 
+from exporter.metrics import MetricSpec
 from exporter.seats import ACTIVITY_VALUES
 from grafana import panels as p
 from grafana.promql import (
@@ -37,6 +39,20 @@ INTERACTIONS = metric("user_initiated_interactions")
 ACCEPTANCES = metric("code_acceptances")
 GENERATIONS = metric("code_generations")
 AI_CREDITS = metric("ai_credits_used")
+PHASE_USERS = metric("adoption_phase_users")
+PHASE_AVERAGE = metric("adoption_phase_average_per_user")
+# (column, measure) of the averages per user of a phase, in the order of GitHub's fields.
+PHASE_MEASURES = (
+    ("Interactions", "user_initiated_interactions"),
+    ("Code generations", "code_generation_activities"),
+    ("Acceptances", "code_acceptance_activities"),
+    ("Lines added", "loc_added"),
+    ("Lines deleted", "loc_deleted"),
+    ("PRs created", "pull_requests_created"),
+    ("PRs reviewed", "pull_requests_reviewed"),
+    ("PRs merged", "pull_requests_merged"),
+)
+PHASE_MEDIAN_MEASURE = "pull_requests_median_seconds_to_merge"
 
 SEATS = metric("seats")
 SEATS_ACTIVE = metric("seats_active_this_cycle")
@@ -45,6 +61,7 @@ SEATS_ADDED = metric("seats_added_this_cycle")
 SEATS_INVITED = metric("seats_pending_invitation")
 SEATS_CANCELLED = metric("seats_pending_cancellation")
 BY_LAST_ACTIVITY = metric("seats_by_last_activity")
+BY_LAST_AUTHENTICATION = metric("seats_by_last_authentication")
 BY_EDITOR = metric("seats_by_editor")
 BY_TEAM = metric("seats_by_assigning_team")
 ASSIGNED_DIRECTLY = metric("seats_assigned_directly")
@@ -53,6 +70,10 @@ SEATS_REFRESHED = metric("seats_last_success_timestamp_seconds")
 
 # Seats whose last activity is more than 30 days ago, as the CopilotManySeatsIdle alert counts.
 UNUSED_30D = total(current(BY_LAST_ACTIVITY, like("last_activity", "30-90d|over_90d")))
+# Seats whose user last authenticated more than 30 days ago, or never (no date on record).
+UNAUTHENTICATED_30D = total(
+    current(BY_LAST_AUTHENTICATION, like("last_authentication", "30-90d|over_90d|never"))
+)
 USED_THIS_CYCLE = ratio(current(SEATS_ACTIVE), current(SEATS))
 BUCKET_COLOURS = {
     "0-1d": "green",
@@ -219,6 +240,53 @@ def ai_credits() -> p.Row:
     )
 
 
+def adoption_phases() -> p.Row:
+    users = daily(PHASE_USERS)
+    phase = {"phase": "Phase", "phase_number": "Phase number"}
+    averages = [
+        p.Column(header, daily(PHASE_AVERAGE, eq("measure", measure)))
+        for header, measure in PHASE_MEASURES
+    ]
+    median = daily(PHASE_AVERAGE, eq("measure", PHASE_MEDIAN_MEASURE))
+    return p.Row(
+        "Adoption phases",
+        "GitHub's AI adoption phases (since 2026-05-29): No Cohort, then Phase 1 to Phase 3. "
+        "A user is in one phase, so a scope's phases add up; the averages per user of a phase "
+        "never do.",
+        [
+            p.daily_chart(
+                "Users per adoption phase",
+                "Engaged users in each AI adoption phase per report day (teams: their members "
+                "active that day, by their phase).",
+                p.Target(users, "{{scope}} · {{phase}}"),
+                w=12,
+            ),
+            p.table_panel(
+                "Adoption phases, newest report day",
+                "Engaged users per phase on the newest report day and their share of the "
+                f"scope's users in a phase. {p.PER_SCOPE}",
+                p.Column("Users", users),
+                p.Column("Share", share(users, total(users)), unit=p.PERCENT),
+                labels=phase,
+                sort_by="Users",
+                w=12,
+            ),
+            p.table_panel(
+                "Averages per user by adoption phase",
+                "What an engaged user of each phase did on average on the newest report day, as "
+                "GitHub computes it: interactions, code generations and acceptances, lines "
+                "added and deleted, pull requests created, reviewed and merged, and the median "
+                "time to merge. Averages: never summed or averaged across phases or scopes. "
+                "Enterprises and organizations only (GitHub gives teams no averages). "
+                f"{p.PER_SCOPE}",
+                *averages,
+                p.Column("Median time to merge", median, unit=p.unit_of(PHASE_AVERAGE)),
+                labels=phase,
+            ),
+        ],
+    )
+
+
 def teams() -> p.Row:
     dau = daily(DAU, scope=TEAMS)
     acceptance = ratio(daily(ACCEPTANCES, scope=TEAMS), daily(GENERATIONS, scope=TEAMS))
@@ -276,22 +344,39 @@ def teams() -> p.Row:
 
 
 def seats_by_last_activity() -> barchart.Panel:
-    """Stacked bars per scope: needs the table of (scope, bucket) turned into a matrix."""
-    scope_key = "scope_key\\last_activity"
-    query = (
-        f'label_join(\n  {current(BY_LAST_ACTIVITY)},\n  "scope_key", " ", "scope_type", "scope"\n)'
+    return seats_by_bucket(
+        BY_LAST_ACTIVITY,
+        "last_activity",
+        "Seats by last activity",
+        "Seats of each scope by time since their last Copilot activity, stacked: one bar "
+        "per organization or enterprise, the buckets do not overlap and add up to the seat "
+        "list. 0-1d: at most a day ago; over_90d: more than 90 days, or never used on a "
+        "seat granted more than 90 days ago (GitHub blanks the date after 90 idle days); "
+        "never: no activity on a seat granted in the last 90 days.",
     )
+
+
+def seats_by_last_authentication() -> barchart.Panel:
+    return seats_by_bucket(
+        BY_LAST_AUTHENTICATION,
+        "last_authentication",
+        "Seats by last authentication",
+        "Seats of each scope by time since their user last authenticated, stacked in the "
+        "buckets of the last activity bars: one bar per organization or enterprise, adding up "
+        "to the seat list. never: GitHub has no authentication on record for the seat. Shown "
+        "once GitHub sends last_authenticated_at. A seat that authenticates but shows no "
+        "Copilot activity is paid for and reachable, yet unused.",
+    )
+
+
+def seats_by_bucket(spec: MetricSpec, label: str, title: str, text: str) -> barchart.Panel:
+    """Stacked bars per scope: needs the table of (scope, bucket) turned into a matrix."""
+    scope_key = f"scope_key\\{label}"
+    query = f'label_join(\n  {current(spec)},\n  "scope_key", " ", "scope_type", "scope"\n)'
     panel = (
         barchart.Panel()
-        .title("Seats by last activity")
-        .description(
-            "Seats of each scope by time since their last Copilot activity, stacked: one bar "
-            "per organization or enterprise, the buckets do not overlap and add up to the seat "
-            "list. 0-1d: at most a day ago; over_90d: more than 90 days, or never used on a "
-            "seat granted more than 90 days ago (GitHub blanks the date after 90 idle days); "
-            "never: no activity on a seat granted in the last 90 days. "
-            f"{p.SEATS} Bars are per scope and never stacked across scopes."
-        )
+        .title(title)
+        .description(f"{text} {p.SEATS} Bars are per scope and never stacked across scopes.")
         .datasource(p.DATASOURCE)
         .span(12)
         .height(10)
@@ -301,7 +386,7 @@ def seats_by_last_activity() -> barchart.Panel:
                 models.DataTransformerConfig(
                     id_val="groupingToMatrix",
                     options={
-                        "columnField": "last_activity",
+                        "columnField": label,
                         "rowField": "scope_key",
                         "valueField": "Value",
                         "emptyValue": "zero",
@@ -378,7 +463,8 @@ def licences() -> p.Row:
         "Licences",
         "Copilot licences (seats) of each organization and enterprise, from the billing and "
         "seat list endpoints: how many, how many were used this billing cycle and how "
-        "recently, with which editor and through which team. Seat data is current (refreshed "
+        "recently, when their users last authenticated, with which editor and through which "
+        "team. Seat data is current (refreshed "
         "every 6 hours by default), not a daily figure; organizations and enterprises only, "
         "teams have no seats of their own. An enterprise and its organizations count the same "
         "people: never add their seats up.",
@@ -471,6 +557,21 @@ def licences() -> p.Row:
                 w=12,
                 h=10,
             ),
+            seats_by_last_authentication(),
+            p.chart(
+                "Share of seats without authentication for 30+ days",
+                seats(
+                    "Seats whose user last authenticated more than 30 days ago, or never "
+                    "(last_authentication 30-90d, over_90d and never) ÷ seats, over time: "
+                    "licences nobody signs in with."
+                ),
+                p.Target(ratio(UNAUTHENTICATED_30D, current(SEATS))),
+                unit=p.PERCENT,
+                max_=1,
+                stepped=True,
+                w=12,
+                h=10,
+            ),
             p.top_table(
                 "Editors of seats (top 10 per scope)",
                 seats(
@@ -534,10 +635,19 @@ def dashboard() -> models.Dashboard:
         UID,
         "Copilot adoption",
         "Who uses GitHub Copilot: daily, weekly and monthly active users, chat, agent, CLI and "
-        "code review users per enterprise, organization and team, and the Copilot licences "
-        "(seats) of organizations and enterprises: how many, used how recently, with which "
-        "editor and through which team.",
+        "code review users per enterprise, organization and team, AI adoption phases, and the "
+        "Copilot licences "
+        "(seats) of organizations and enterprises: how many, used and signed in to how "
+        "recently, with which editor and through which team.",
         tags=["copilot", "github", "adoption", "licences"],
         variables=p.scope_variables(),
-        rows=[newest_day(), trends(), code_review(), ai_credits(), teams(), licences()],
+        rows=[
+            newest_day(),
+            trends(),
+            code_review(),
+            ai_credits(),
+            adoption_phases(),
+            teams(),
+            licences(),
+        ],
     )

@@ -8,7 +8,7 @@ from grafana_foundation_sdk.models import dashboard as models
 
 from exporter.metrics import PREFIX, MetricSpec
 from grafana import panels as p
-from grafana.promql import Matcher, daily, metric, ratio, share, total, var
+from grafana.promql import Matcher, daily, metric, ratio, share, total, unattributed, var
 
 UID = "copilot-code-generation"
 
@@ -43,10 +43,22 @@ class Breakdown:
     def rate(self) -> str:
         return ratio(self(ACCEPTANCES), self(GENERATIONS))
 
+    def unattributed(self, counter: MetricSpec) -> str:
+        """The scope's total of ``counter`` beyond the sum of every part of this breakdown,
+        whatever the variables select."""
+        return unattributed(daily(counter), daily(by(counter, self.suffix)))
+
     @property
     def legend(self) -> str:
         return f"{{{{scope}}}} · {{{{{self.dimension}}}}}"
 
+
+UNATTRIBUTED = (
+    "The unattributed series is the scope's total minus the sum of all its parts (never below "
+    "0): activity GitHub counts in the total but breaks down nowhere, such as use seen only by "
+    "its servers since 2026-06-12."
+)
+UNATTRIBUTED_LEGEND = "{{scope}} · unattributed"
 
 EDITOR = Breakdown("_by_editor", "editor")
 LANGUAGE = Breakdown("_by_language_feature", "language")
@@ -127,13 +139,18 @@ def trends() -> p.Row:
 def breakdown_charts(
     breakdown: Breakdown, charts: tuple[tuple[str, MetricSpec | None, str], ...]
 ) -> list[p.Panel]:
-    """(title, counter or None for the acceptance rate, description) -> daily charts."""
+    """(title, counter or None for the acceptance rate, description) -> daily charts; a
+    counter's parts come with the scope's unattributed rest beside them."""
     return [
         p.daily_chart(
+            title, description, p.Target(breakdown.rate(), breakdown.legend), unit=p.PERCENT
+        )
+        if counter is None
+        else p.daily_chart(
             title,
-            description,
-            p.Target(breakdown.rate() if counter is None else breakdown(counter), breakdown.legend),
-            unit=p.PERCENT if counter is None else "short",
+            f"{description} {UNATTRIBUTED}",
+            p.Target(breakdown(counter), breakdown.legend),
+            p.Target(breakdown.unattributed(counter), UNATTRIBUTED_LEGEND),
         )
         for title, counter, description in charts
     ]
@@ -230,7 +247,8 @@ def rows() -> list[p.Row]:
                     "Feature mix, newest report day",
                     "Per scope and feature on the newest report day: interactions, generations, "
                     "acceptances, acceptance rate, lines suggested, added and deleted, and the "
-                    "feature's share of the scope's lines added.",
+                    "feature's share of the scope's lines added (the shares need not add up to "
+                    "100%: the rest is unattributed, see the charts above).",
                     p.Column("Interactions", FEATURE(INTERACTIONS)),
                     p.Column("Generations", FEATURE(GENERATIONS)),
                     p.Column("Acceptances", FEATURE(ACCEPTANCES)),

@@ -13,7 +13,14 @@ from pathlib import Path
 
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from grafana import adoption, code_generation, exporter_health, legacy, pull_requests_cli
+from grafana import (
+    adoption,
+    agents,
+    code_generation,
+    exporter_health,
+    legacy,
+    pull_requests_cli,
+)
 from grafana.panels import to_json
 
 OUT_DIR = Path(__file__).resolve().parent / "dashboards"
@@ -22,6 +29,7 @@ BOARDS: dict[str, Callable[[], Dashboard]] = {
     adoption.UID: adoption.dashboard,
     code_generation.UID: code_generation.dashboard,
     pull_requests_cli.UID: pull_requests_cli.dashboard,
+    agents.UID: agents.dashboard,
     legacy.UID: legacy.dashboard,
     exporter_health.UID: exporter_health.dashboard,
 }

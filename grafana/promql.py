@@ -117,3 +117,27 @@ def among(expr: str, ranking: str, *labels: str) -> str:
 
 def sort_desc(expr: str) -> str:
     return f"sort_desc({expr})"
+
+
+def unattributed(whole: str, parts: str) -> str:
+    """The scope's total minus the sum of its parts, never below 0: what the breakdowns do
+    not attribute (since 2026-06 GitHub's totals include use seen only by its servers). A
+    panel shows it as its own series, labelled "unattributed" in the legend, never as an
+    ``other`` label value."""
+    return f"clamp_min(\n{whole}\n-\n{total(parts)}\n, 0)"
+
+
+def labelled(label: str, *series: tuple[str, str]) -> str:
+    """Several daily queries as one, each with ``label`` set to its name: (value, expr)
+    pairs, e.g. the daily, weekly and monthly counts of one thing as ``window``. One query
+    has data as long as any of them has."""
+    return "\nor\n".join(
+        f'label_replace(\n{expr},\n"{label}", "{value}", "", ""\n)' for value, expr in series
+    )
+
+
+def named(expr: str, info: str, key: str, name: str) -> str:
+    """``expr`` with the ``name`` label of the info series of the same ``key`` (one name per
+    key and scope, should a name have changed within the day)."""
+    on = _by((*SCOPE_LABELS, key))
+    return f"{expr}\n* on ({on}) group_left ({name})\ntopk by ({on}) (1, {info})"

@@ -1,12 +1,13 @@
-"""Copilot pull requests & CLI: pull requests with and without Copilot, the Copilot CLI."""
+"""Copilot pull requests & CLI: pull requests with and without Copilot, per repository where
+a scope opts in, and the Copilot CLI with its customisation."""
 
 from __future__ import annotations
 
 from grafana_foundation_sdk.models import dashboard as models
 
-from exporter.metrics import MetricSpec
+from exporter.metrics import CLI_CUSTOMISATIONS, REVIEW_STAGES, MetricSpec
 from grafana import panels as p
-from grafana.promql import daily, difference, eq, metric, ratio
+from grafana.promql import daily, difference, eq, metric, ratio, top, total
 
 UID = "copilot-pull-requests-cli"
 
@@ -30,6 +31,24 @@ CLI_PROMPTS = metric("cli_prompts")
 CLI_PROMPT_TOKENS = metric("cli_prompt_tokens")
 CLI_OUTPUT_TOKENS = metric("cli_output_tokens")
 CLI_USERS = metric("daily_active_cli_users")
+
+REPO_CREATED = metric("repository_pull_requests_created")
+REPO_MERGED = metric("repository_pull_requests_merged")
+REPO_BY_COPILOT = metric("repository_pull_requests_created_by_copilot")
+REPO_MERGED_BY_COPILOT = metric("repository_pull_requests_merged_created_by_copilot")
+REPO_REVIEWED_BY_COPILOT = metric("repository_pull_requests_reviewed_by_copilot")
+REPO_TIME_TO_MERGE = metric("repository_pull_requests_median_time_to_merge_seconds")
+REPO_SUGGESTIONS = metric("repository_pull_request_copilot_suggestions")
+REPO_APPLIED = metric("repository_pull_request_copilot_applied_suggestions")
+REPO_STAGE = metric("repository_review_stage_seconds")
+REPO_REVIEWED_MERGED = metric("repository_reviewed_pull_requests_merged")
+REPO_INFO = metric("repository_info")
+REPOSITORIES = (
+    "Repositories come from the repos-1-day report, for the organizations and enterprises "
+    "whose scope says repositories: (see the README); a repository is owner/name, and one "
+    "without activity on the report day is not in it. Beyond a scope's top N the rest is "
+    "summed into repository other (medians and quantiles of those are left out)."
+)
 
 MERGED_SHARE = ratio(daily(MERGED_CREATED_BY_COPILOT), daily(MERGED))
 COPILOT_APPLIED_SHARE = ratio(daily(COPILOT_APPLIED), daily(COPILOT_SUGGESTIONS))
@@ -223,13 +242,162 @@ def cli() -> p.Row:
     )
 
 
+def repositories() -> p.Row:
+    by_copilot = daily(REPO_BY_COPILOT)
+    suggestions, applied = daily(REPO_SUGGESTIONS), daily(REPO_APPLIED)
+    stage_columns = [
+        p.Column(
+            f"{stage.replace('_', ' ').capitalize()} {name}",
+            daily(REPO_STAGE, eq("stage", stage), eq("quantile", quantile)),
+            unit=p.unit_of(REPO_STAGE),
+        )
+        for stage in REVIEW_STAGES
+        for name, quantile in (("p50", "0.5"), ("p90", "0.9"))
+    ]
+    repo = {"repository": "Repository"}
+    return p.Row(
+        "Repositories",
+        f"Pull requests and Copilot code review per repository. {REPOSITORIES}",
+        [
+            p.top_table(
+                "Top $topn repositories by Copilot-authored pull requests",
+                "The repositories where Copilot (the cloud agent) created the most pull requests "
+                "on the newest report day, per scope (topk), with the merged ones, all pull "
+                "requests created and merged, those Copilot reviewed and the median time to "
+                f"merge. {REPOSITORIES}",
+                ("repository",),
+                p.Column("Created by Copilot", by_copilot),
+                p.Column("Merged, created by Copilot", daily(REPO_MERGED_BY_COPILOT)),
+                p.Column("Created", daily(REPO_CREATED)),
+                p.Column("Merged", daily(REPO_MERGED)),
+                p.Column("Reviewed by Copilot", daily(REPO_REVIEWED_BY_COPILOT)),
+                p.Column(
+                    "Median time to merge",
+                    daily(REPO_TIME_TO_MERGE, eq("author", "any")),
+                    unit=p.unit_of(REPO_TIME_TO_MERGE),
+                ),
+                labels=repo,
+                w=16,
+            ),
+            p.bars(
+                "Active repositories by visibility",
+                "Repositories with pull request activity on the newest report day, per scope "
+                f"and visibility (public, private, internal). {REPOSITORIES} {p.PER_SCOPE}",
+                f"count by (scope_type, scope, visibility) ({daily(REPO_INFO)})",
+                legend="{{scope}} {{visibility}}",
+                w=8,
+            ),
+            p.daily_chart(
+                "Copilot-authored pull requests, top 5 repositories",
+                "Pull requests Copilot created in the five repositories of each scope with the "
+                f"most of them, per report day. {REPOSITORIES}",
+                p.Target(top("5", by_copilot), "{{scope}} · {{repository}}"),
+                w=12,
+            ),
+            p.daily_chart(
+                "Copilot review suggestions applied, top 5 repositories",
+                "Applied ÷ made Copilot review suggestions (all comment types) in the five "
+                "repositories of each scope with the most suggestions, per report day. "
+                f"{REPOSITORIES}",
+                p.Target(
+                    ratio(
+                        total(applied, "repository"),
+                        top("5", total(suggestions, "repository")),
+                    ),
+                    "{{scope}} · {{repository}}",
+                ),
+                unit=p.PERCENT,
+                w=12,
+            ),
+            p.top_table(
+                "Copilot review suggestions by repository and comment type (top $topn)",
+                "The repository and comment type pairs with the most Copilot review suggestions "
+                "on the newest report day, per scope, with the applied ones and the share "
+                f"applied. {REPOSITORIES}",
+                ("repository", "comment_type"),
+                p.Column("Suggestions", suggestions),
+                p.Column("Applied", applied),
+                p.Column("Applied share", ratio(applied, suggestions), unit=p.PERCENT),
+                labels={**repo, "comment_type": "Comment type"},
+                w=24,
+            ),
+            p.top_table(
+                "Review stages of the busiest repositories (top $topn)",
+                "Time the pull requests merged on the newest report day spent in each review "
+                "stage (ready for review to first review, first to final review, final review "
+                "to merge): the median (p50) and the 90th percentile (p90), per repository and "
+                "who authored and reviewed them, for the repositories with the most such "
+                "merged pull requests (GitHub reports human reviews only, from 2026-09-21). "
+                "Medians and percentiles are never summed or averaged across repositories. "
+                f"{REPOSITORIES}",
+                ("repository", "authored_by", "reviewed_by"),
+                p.Column("Merged", daily(REPO_REVIEWED_MERGED)),
+                *stage_columns,
+                labels={**repo, "authored_by": "Authored by", "reviewed_by": "Reviewed by"},
+                w=24,
+            ),
+        ],
+    )
+
+
+def cli_customisation() -> p.Row:
+    tables = [
+        p.top_table(
+            f"Top $topn {custom.plural} (CLI)",
+            f"{p.about(metric(custom.metric))} Newest report day, per scope (topk). {p.PER_SCOPE}",
+            (custom.label,),
+            p.Column("Count", daily(metric(custom.metric))),
+            labels={custom.label: "Name"},
+            w=8,
+            h=8,
+        )
+        for custom in CLI_CUSTOMISATIONS
+    ]
+    distinct = [
+        p.Column(custom.plural.capitalize(), daily(metric(custom.distinct_metric)))
+        for custom in CLI_CUSTOMISATIONS
+    ]
+    return p.Row(
+        "CLI customisation",
+        "Skills, custom agents, MCP servers, slash commands and plugins used with the Copilot "
+        "CLI (since 2026-09-17). GitHub sends the top 5 of each per record, customer-defined "
+        "names as other (slash commands: custom). Plugins are a subset of skills: never add the "
+        "two. MCP counts are connection attempts (connects and reconnects, failed ones too), "
+        "not tool calls.",
+        [
+            *tables,
+            p.table_panel(
+                "Distinct customisations used (CLI)",
+                "How many distinct skills, custom agents, MCP servers, slash commands and "
+                "plugins were used with the Copilot CLI on the newest report day, top 5 or "
+                "not. Enterprises and organizations only (a sum of users' distinct counts is "
+                "no distinct count). Plugins are a subset of skills: never add the two. "
+                f"{p.PER_SCOPE}",
+                *distinct,
+                w=8,
+                h=8,
+            ),
+        ],
+    )
+
+
 def dashboard() -> models.Dashboard:
     return p.build(
         UID,
         "Copilot pull requests & CLI",
         "Pull requests created, reviewed and merged with and without Copilot, time to merge, "
-        "review suggestions applied, and Copilot CLI sessions, requests and tokens.",
+        "review suggestions applied, per repository for the scopes that opt in (Copilot-authored "
+        "pull requests, review suggestions by comment type, review stages), and Copilot CLI "
+        "sessions, requests and tokens with its skills, custom agents, MCP servers, slash "
+        "commands and plugins.",
         tags=["copilot", "github", "pull-requests", "cli"],
-        variables=p.scope_variables(),
-        rows=[newest_day(), pull_requests(), review_suggestions(), cli()],
+        variables=[*p.scope_variables(), p.topn_variable()],
+        rows=[
+            newest_day(),
+            pull_requests(),
+            review_suggestions(),
+            repositories(),
+            cli(),
+            cli_customisation(),
+        ],
     )

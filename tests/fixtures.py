@@ -533,11 +533,99 @@ def surfaces_estate(store: StaticStore, day: date) -> None:
         [{**membership(uid, "core", day, 77), "enterprise_id": "5151"} for uid in (301, 302, 303)],
     )
 
+    store.set_report(
+        "repos-1-day",
+        "orgs/nova",
+        day,
+        [
+            repo_row(day, "nova", "api", created=4, merged=3, visibility="private"),
+            # a null median and a null p90: no sample, never 0
+            repo_row(day, "nova", "web", created=1, merged=1, visibility="public", nulls=True),
+        ],
+    )
+    store.set_report(
+        "repos-1-day",
+        "enterprises/nebula",
+        day,
+        [repo_row(day, "nebula-org", "service", created=2, merged=2, enterprise_id="5151")],
+    )
 
-SURFACES_SCOPES = [
-    {"enterprise": "nebula"},
+
+def repo_row(
+    day: date,
+    owner: str,
+    name: str,
+    *,
+    created: int,
+    merged: int,
+    visibility: str = "private",
+    nulls: bool = False,
+    review_times: bool = True,
+    **extra: Any,
+) -> Row:
+    """A repos-1-day row: the entity pull_requests block per repository (half of the pull
+    requests by Copilot), two comment types, and human review times of human- and
+    Copilot-authored pull requests; ``nulls`` makes the Copilot median and a p90 null."""
+    by_copilot = created // 2
+    row: Row = {
+        "day": day.isoformat(),
+        "repo_id": 1000 + sum(map(ord, f"{owner}/{name}")),
+        "repo_owner_name": owner,
+        "repo_name": name,
+        "repo_visibility": visibility,
+        "pull_requests": {
+            "total_created": created,
+            "total_reviewed": created,
+            "total_merged": merged,
+            "median_minutes_to_merge": 90.0,
+            "total_suggestions": created * 3,
+            "total_applied_suggestions": created,
+            "total_created_by_copilot": by_copilot,
+            "total_reviewed_by_copilot": created - by_copilot,
+            "total_merged_created_by_copilot": min(by_copilot, merged),
+            "total_merged_reviewed_by_copilot": merged,
+            "median_minutes_to_merge_copilot_authored": None if nulls else 30.0,
+            "median_minutes_to_merge_copilot_reviewed": 45.5,
+            "total_copilot_suggestions": created * 2,
+            "total_copilot_applied_suggestions": created,
+            "copilot_suggestions_by_comment_type": [
+                {
+                    "comment_type": "bug_risk",
+                    "total_copilot_suggestions": created,
+                    "total_copilot_applied_suggestions": created,
+                },
+                {
+                    "comment_type": "readability",
+                    "total_copilot_suggestions": created,
+                    "total_copilot_applied_suggestions": 0,
+                },
+            ],
+        },
+        **extra,
+    }
+    if review_times:
+        row["pull_request_review_times"] = [
+            {
+                "authored_by": author,
+                "reviewed_by": "human",
+                "total_merged": count,
+                "median_minutes_ready_to_first_review": 10.0,
+                "p90_minutes_ready_to_first_review": None if nulls else 60.0,
+                "median_minutes_first_to_final_review": 20.5,
+                "p90_minutes_first_to_final_review": 120.0,
+                "median_minutes_final_review_to_merge": 5.0,
+                "p90_minutes_final_review_to_merge": 30.0,
+            }
+            for author, count in (("human", merged - by_copilot), ("copilot", by_copilot))
+            if count > 0
+        ]
+    return row
+
+
+SURFACES_SCOPES: list[dict[str, Any]] = [
+    {"enterprise": "nebula", "repositories": True},
     {"enterprise": "nebula", "team": "core"},
-    {"org": "nova"},
+    {"org": "nova", "repositories": True},
     {"org": "nova", "team": "agents"},
     {"org": "nova", "team": "idle"},
 ]

@@ -17,11 +17,27 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from exporter import metrics as m
+
 if TYPE_CHECKING:
     from exporter.app import Exporter, SourceFactory
     from exporter.source import Clock
 
 TOKEN = "ghp_TestTokenThatMustNeverLeak0123456789"
+
+# Every report metric of the surfaces GitHub added after the first release (API.md section
+# 5), repositories apart (the seats one is tested with the seats).
+NEW_REPORT_METRICS = frozenset(
+    [m.PREFIX + u.metric for u in m.SURFACE_USERS]
+    + [m.PREFIX + metric for o in m.SURFACE_OBJECTS[1:] for _, metric, _ in o.fields]
+    + [m.PREFIX + metric for _, metric, _ in m.THIRD_PARTY_FIELDS]
+    + [m.THIRD_PARTY_INFO, m.ADOPTION_USERS, m.ADOPTION_AVERAGE]
+    + [m.PREFIX + c.metric for c in m.CLI_CUSTOMISATIONS]
+    + [m.PREFIX + c.distinct_metric for c in m.CLI_CUSTOMISATIONS]
+)
+REPOSITORY_METRICS = frozenset(
+    spec.name for spec in m.all_specs() if spec.name.startswith(m.PREFIX + "repository_")
+)
 
 Golden = Callable[[str, str], None]
 """The ``golden`` fixture: ``golden(name, text)`` compares with ``tests/golden/<name>``."""

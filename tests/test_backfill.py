@@ -27,6 +27,7 @@ from prometheus_client.samples import Sample
 
 from exporter import backfill, cardinality
 from exporter import config as config_mod
+from exporter import metrics as m
 from exporter.app import Exporter, static_token
 from exporter.backfill import writer
 from exporter.backfill.fetch import DayOutcome, fetch_days
@@ -40,9 +41,25 @@ from exporter.metrics import spec_index
 from exporter.reports import ReportsSource
 from exporter.snapshot import ScopeState
 from exporter.source import ScopeResult
-from tests.fixtures import ESTATE_SCOPES, estate
+from tests.fixtures import (
+    ESTATE_SCOPES,
+    SURFACES_SCOPES,
+    entity,
+    estate,
+    membership,
+    repo_row,
+    surfaces_estate,
+    user,
+)
 from tests.fixtures_legacy import SEED_EXAMPLE
-from tests.helpers import TOKEN, ExporterFactory, scrape, yesterday
+from tests.helpers import (
+    NEW_REPORT_METRICS,
+    REPOSITORY_METRICS,
+    TOKEN,
+    ExporterFactory,
+    scrape,
+    yesterday,
+)
 from tests.helpers import value as live_value
 from tests.prom import Prometheus, require_binaries, running_prometheus, wait_until
 
@@ -65,7 +82,7 @@ def run(argv: Sequence[str]) -> tuple[int, str, str]:
     return status, out.getvalue(), err.getvalue()
 
 
-def write_config(path: Path, api_url: str, scopes: Sequence[Mapping[str, str]]) -> Path:
+def write_config(path: Path, api_url: str, scopes: Sequence[Mapping[str, object]]) -> Path:
     path.write_text(
         yaml.safe_dump({"github": {"api_url": api_url, "max_retries": 0}, "scopes": list(scopes)}),
         encoding="utf-8",
@@ -364,6 +381,72 @@ def test_a_failing_scope_does_not_stop_the_others_and_exits_1(
     assert report_days_asked(github) == {str(bad)}  # only the partial day again
     assert 'scope="hub",scope_type="organization"' in (out / f"{bad}.om").read_text()
     assert not (out / f"{bad}.partial.om").exists()
+
+
+def older_day(store: StaticStore, day: date) -> None:
+    """nova and nebula as the first release's reports had them: none of the newer fields,
+    and no repository report (204)."""
+    for kind, owner, org in (
+        ("organization-1-day", "nova", "orgs/nova"),
+        ("enterprise-1-day", "nebula", "enterprises/nebula"),
+    ):
+        store.set_report(kind, owner, day, [entity(day, dau=2, gen=20, acc=8)])
+        store.set_report("users-1-day", org, day, [user(201, day), user(301, day, cli=True)])
+        store.set_report(
+            "user-teams-1-day",
+            org,
+            day,
+            [membership(uid, slug, day, 1) for uid, slug in ((201, "agents"), (301, "core"))],
+        )
+
+
+def test_backfilled_days_hold_the_newer_families_only_from_the_day_github_sends_them(
+    tmp_path: Path, store: StaticStore, github: FakeGitHub
+) -> None:
+    old, new = days_back(12, 11)
+    older_day(store, old)
+    surfaces_estate(store, new)  # today's shapes, repositories of nova and nebula included
+    estate(store, old)
+    estate(store, new)
+    store.set_report(
+        "repos-1-day", "orgs/octo", new, [repo_row(new, "octo", "a", created=1, merged=1)]
+    )
+    scopes = [*SURFACES_SCOPES, {"org": "octo"}]  # octo has repositories but does not opt in
+    config = write_config(tmp_path / "c.yml", github.api_url, scopes)
+    status, summary, _ = run(
+        [
+            "--config.file",
+            str(config),
+            "--from",
+            str(old),
+            "--to",
+            str(new),
+            "--output",
+            str(tmp_path / "out"),
+            *LABELS,
+        ]
+    )
+    assert status == 0, summary
+
+    def families(day: date) -> dict[str, set[str]]:
+        """metric name -> the scopes with a sample of it, in the day's file"""
+        found: dict[str, set[str]] = {}
+        for name, labels in parse_day_file((tmp_path / "out" / f"{day}.om").read_text()):
+            found.setdefault(name, set()).add(dict(labels)["scope"])
+        return found
+
+    before, after = families(old), families(new)
+    assert "github_copilot_code_generations" in before  # the day is there, in the old shapes
+    assert not set(before) & (NEW_REPORT_METRICS | REPOSITORY_METRICS)
+    assert NEW_REPORT_METRICS - set(after) <= {m.PREFIX + "vscode_agent_sessions"}
+    for name in REPOSITORY_METRICS:
+        assert after[name] == {"nova", "nebula"}, name  # the scopes that opt in, octo not
+    assert [r.query["day"] for r in github.requests if r.path.endswith("repos-1-day")] == [
+        str(old),
+        str(old),
+        str(new),
+        str(new),
+    ]
 
 
 def test_merge_joins_the_day_files_with_one_eof(
@@ -665,7 +748,9 @@ async def fetch_expected(
             series: dict[Series, float] = {}
             for scope, outcome in (await source.fetch(config.scopes, day)).items():
                 assert isinstance(outcome, ScopeResult), (day, scope, outcome)
-                values = cardinality.apply(config.cardinality, scope.type, outcome.values)
+                values = cardinality.apply(
+                    config.cardinality, scope.type, outcome.values, scope.dimensions
+                )
                 series.update(expected_series(scope, values, day, target))
             expected[day] = series
         return expected
@@ -700,10 +785,10 @@ def simulated() -> Iterator[tuple[FakeGitHub, SimulatedStore]]:
         yield fake, store
 
 
-SIMULATED_SCOPES = [
+SIMULATED_SCOPES: list[dict[str, Any]] = [
     {"enterprise": "acme"},
     {"enterprise": "acme", "team": "*"},
-    {"org": "acme-web"},
+    {"org": "acme-web", "repositories": {"top": 3}},
     {"org": "acme-web", "team": "*"},
     {"org": "acme-data"},
 ]

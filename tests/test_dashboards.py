@@ -37,6 +37,7 @@ DASHBOARD_UIDS = {
     "copilot-adoption",
     "copilot-code-generation",
     "copilot-pull-requests-cli",
+    "copilot-agents",
     "copilot-legacy",
     "copilot-exporter-health",
 }
@@ -94,9 +95,6 @@ CURRENT_METRICS = {
     "github_copilot_seats_assigned_directly",
     "github_copilot_seats_by_last_authentication",
 }
-# Seat gauges whose Licences panel comes with the dashboards follow-up of issue 13; the test
-# below fails as soon as a panel reads one, so this set cannot outlive its reason.
-AWAITING_PANEL = {"github_copilot_seats_by_last_authentication"}
 # Metrics the dashboards read that shared/METRICS.md does not list: the refresh duration and
 # the seat metrics (status and gauges).
 NOT_IN_CONTRACT = {
@@ -235,7 +233,7 @@ def test_committed_dashboards_are_what_the_code_generates() -> None:
     assert not strays, f"{strays} are not generated: add a module to grafana/generate.py"
 
 
-def test_the_five_dashboards_exist_with_stable_uids_matching_their_file_names() -> None:
+def test_the_dashboards_exist_with_stable_uids_matching_their_file_names() -> None:
     assert set(BOARDS) == DASHBOARD_UIDS
     for stem, board in BOARDS.items():
         assert board["uid"] == stem, f"{stem}.json: uid {board['uid']!r} differs from the file"
@@ -403,8 +401,7 @@ def test_the_licences_row_and_the_seat_freshness_panels() -> None:
     below = [p for p in after if not following or p["gridPos"]["y"] < min(following)]
     panels = licences.get("panels") or below
     read = {m for p in panels for t in p["targets"] for m, _ in selectors(t["expr"])}
-    assert not read & AWAITING_PANEL, f"{sorted(read & AWAITING_PANEL)}: drop from AWAITING_PANEL"
-    wanted = CURRENT_METRICS - AWAITING_PANEL
+    wanted = CURRENT_METRICS
     assert read >= wanted | {"github_copilot_seats_last_success_timestamp_seconds"}, (
         f"the Licences row lacks {sorted(wanted - read)}"
     )
@@ -434,6 +431,47 @@ def test_last_activity_matchers_name_real_buckets() -> None:
                 assert set(value.split("|")) <= set(ACTIVITY_VALUES), (
                     f"{query.where()}: last_activity {value!r}; buckets {ACTIVITY_VALUES}"
                 )
+
+
+def test_charts_of_parts_show_the_unattributed_rest_beside_them() -> None:
+    """Since 2026-06 GitHub's totals include use that no breakdown attributes (API.md section
+    5): a chart of a counter's parts (per editor, feature, model, language) shows the scope's
+    total minus their sum, clamped at 0, as a series of its own labelled "unattributed";
+    never as an ``other`` label value."""
+    from exporter import metrics as m
+
+    parts_of = {
+        b.metric(m.COUNTER_BY_FIELD[field]): m.PREFIX + m.COUNTER_BY_FIELD[field].metric
+        for b in m.BREAKDOWNS
+        for field in b.counters
+    }
+    charts = 0
+    for uid, board in BOARDS.items():
+        for panel in query_panels(board):
+            if panel["type"] != "timeseries":
+                continue
+            targets = panel["targets"]
+            rest = [t for t in targets if "unattributed" in t["legendFormat"]]
+            parts = {
+                name
+                for t in targets
+                if t not in rest and "\n/\n" not in t["expr"]  # a ratio is no part
+                for name, _ in selectors(t["expr"])
+                if name in parts_of
+            }
+            if not parts:
+                continue
+            charts += 1
+            where = f"{uid}: {panel['title']!r}"
+            assert len(rest) == 1, f"{where} shows parts without the unattributed rest"
+            expr = rest[0]["expr"]
+            assert expr.startswith("clamp_min(") and expr.endswith(", 0)"), where
+            read = {name for name, _ in selectors(expr)}
+            assert read == {*parts, *(parts_of[name] for name in parts)}, where
+    assert charts >= 4
+    for uid, board in BOARDS.items():
+        for query in queries(uid, board):
+            assert '"other"' not in query.expr, f"{query.where()}: other is no unattributed"
 
 
 def test_usage_queries_never_aggregate_across_scopes() -> None:

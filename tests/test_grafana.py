@@ -62,6 +62,32 @@ def test_a_daily_gauge_is_read_one_value_per_day_keeping_its_unpinned_labels() -
     )
 
 
+def test_the_unattributed_rest_is_the_total_minus_every_part_never_below_zero() -> None:
+    whole = promql.daily(promql.metric("code_generations"))
+    parts = promql.daily(promql.metric("code_generations_by_editor"))
+    assert promql.unattributed(whole, parts) == (
+        f"clamp_min(\n{whole}\n-\nsum by (scope_type, scope) ({parts})\n, 0)"
+    )
+
+
+def test_several_daily_queries_become_one_labelled_by_what_each_is() -> None:
+    daily_users = promql.daily(promql.metric("daily_active_cloud_agent_users"))
+    weekly_users = promql.daily(promql.metric("weekly_active_cloud_agent_users"))
+    assert promql.labelled("window", ("daily", daily_users), ("weekly", weekly_users)) == (
+        f'label_replace(\n{daily_users},\n"window", "daily", "", ""\n)\nor\n'
+        f'label_replace(\n{weekly_users},\n"window", "weekly", "", ""\n)'
+    )
+
+
+def test_an_id_label_gets_its_name_from_the_info_series_one_per_id() -> None:
+    jobs = promql.daily(promql.metric("third_party_agent_jobs"))
+    info = promql.daily(promql.metric("third_party_agent_info"))
+    assert promql.named(jobs, info, "agent", "agent_name") == (
+        f"{jobs}\n* on (scope_type, scope, agent) group_left (agent_name)\n"
+        f"topk by (scope_type, scope, agent) (1, {info})"
+    )
+
+
 def test_a_metric_the_exporter_does_not_declare_fails_generation() -> None:
     with pytest.raises(KeyError, match=r"github_copilot_nope is not in exporter/metrics\.py"):
         promql.metric("nope")

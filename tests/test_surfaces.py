@@ -30,16 +30,14 @@ from tests.fixtures import (
     surfaces_estate,
     user,
 )
-from tests.helpers import ExporterFactory, samples, scrape, value, yesterday
-
-# Every metric this work added, by name (the seats one is tested with the seats).
-NEW_REPORT_METRICS = frozenset(
-    [m.PREFIX + u.metric for u in m.SURFACE_USERS]
-    + [m.PREFIX + metric for o in m.SURFACE_OBJECTS[1:] for _, metric, _ in o.fields]
-    + [m.PREFIX + metric for _, metric, _ in m.THIRD_PARTY_FIELDS]
-    + [m.THIRD_PARTY_INFO, m.ADOPTION_USERS, m.ADOPTION_AVERAGE]
-    + [m.PREFIX + c.metric for c in m.CLI_CUSTOMISATIONS]
-    + [m.PREFIX + c.distinct_metric for c in m.CLI_CUSTOMISATIONS]
+from tests.helpers import (
+    NEW_REPORT_METRICS,
+    REPOSITORY_METRICS,
+    ExporterFactory,
+    samples,
+    scrape,
+    value,
+    yesterday,
 )
 
 
@@ -413,6 +411,8 @@ def test_the_demo_data_carries_every_new_family_and_no_unmapped_field() -> None:
         m.PREFIX + "monthly_active_cloud_agent_users",
     }
     assert m.SEATS_BY_LAST_AUTHENTICATION in exported
+    # the demo's organizations and enterprise opt in to repositories
+    assert exported >= REPOSITORY_METRICS
 
 
 def test_a_record_is_checked_once_per_shape() -> None:

@@ -33,6 +33,7 @@ import jwt
 from exporter.fakegithub.store import (
     ENTITY_28DAY_KINDS,
     KINDS_BY_OWNER_TYPE,
+    NO_DATA_KINDS,
     LazyPart,
     ReportPart,
     ReportStore,
@@ -526,8 +527,8 @@ class FakeGitHub:
                 return _error(422, "Invalid request.\n\n'day' must be a date as YYYY-MM-DD.")
         report = self.store.report(kind, owner, day)
         if report is None:
-            if kind == "organization-1-day":
-                return _Reply(204)  # a known org whose day is not processed yet
+            if kind in NO_DATA_KINDS:
+                return _Reply(204)  # a day not processed yet; for repos: no activity that day
             return _error(404, "Not Found")
         links = [self._issue_link(part) for part in report.parts]
         if latest:

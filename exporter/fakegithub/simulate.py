@@ -31,6 +31,7 @@ from typing import Any, Generic, TypeVar
 from exporter.fakegithub.store import (
     ENTITY_28DAY_KINDS,
     KINDS_BY_OWNER_TYPE,
+    REPOS_KIND,
     JsonObject,
     LazyPart,
     LegacyStatus,
@@ -38,6 +39,7 @@ from exporter.fakegithub.store import (
     dumps_line,
     entity_wrapper,
     split_owner,
+    stable_id,
 )
 
 COUNTERS = (
@@ -85,6 +87,7 @@ FEATURES = (
 )
 COMMENT_TYPES = ("bug_risk", "security", "performance", "maintainability", "readability")
 REPOSITORIES = ("api", "web", "infra", "mobile-app", "data-pipeline")
+VISIBILITY = {"web": "public", "infra": "internal", "data-pipeline": "internal"}  # else private
 _FIRST = (
     "alex",
     "sam",
@@ -156,6 +159,8 @@ APP_FROM = date(2026, 7, 17)
 THIRD_PARTY_FROM = date(2026, 8, 7)
 VSCODE_AGENT_FROM = date(2026, 9, 11)
 CLI_CUSTOMISATION_FROM = date(2026, 9, 17)
+REPOS_FROM = date(2026, 7, 17)  # repos-1-day: earlier days answer 204
+REVIEW_TIMES_FROM = date(2026, 9, 21)  # pull_request_review_times (sent from 2026-09-25)
 
 PHASES = ("No Cohort", "Phase 1", "Phase 2", "Phase 3")
 #: agent_id -> names: a second name shows up on some rows (GitHub renaming an agent), and
@@ -1160,6 +1165,8 @@ class SimulatedStore:
             day = day or self.last_day
         if day is None or not self.has_day(day):
             return None
+        if kind == REPOS_KIND:
+            return self._repos_report(owner, day)
         return self._reports.get_or_make(
             (kind, owner, day.toordinal()), partial(self._make_report, kind, owner, day)
         )
@@ -1206,6 +1213,114 @@ class SimulatedStore:
             day,
             day,
         )
+
+    # --- repository reports -------------------------------------------------------------
+
+    def _repos_report(self, owner: str, day: date) -> ReportFile | None:
+        """repos-1-day: the repositories with pull request activity that day (an
+        enterprise's are its organizations'); None, a 204, when there are none."""
+        owner_type, name, _ = split_owner(owner)
+        if day < REPOS_FROM:
+            return None
+        orgs = self.orgs if owner_type == "enterprises" else [self._orgs_by_login[name]]
+        owner_id = (
+            {"enterprise_id": self.enterprise_id}
+            if owner_type == "enterprises"
+            else {"organization_id": str(orgs[0].id)}
+        )
+        rows = [
+            {"day": day.isoformat(), **owner_id, **row}
+            for org in orgs
+            for row in self._repo_rows(org, day)
+        ]
+        if not rows:
+            return None
+        body = "".join(dumps_line(row) + "\n" for row in rows).encode()
+        return ReportFile((body,), day, day)
+
+    def _repo_rows(self, org: _Org, day: date) -> list[dict[str, Any]]:
+        """The org's pull requests of the day shared out over its repositories, so the
+        repositories add up to the org's counts; medians and review times drawn per
+        repository, left out (or null) where nothing was merged."""
+        rng = Random(_derive(self.seed, "repos", org.index, day.toordinal()))
+        prs = self._org_pull_requests(org, day)
+        weights = [rng.random() + 0.05 for _ in REPOSITORIES]
+        scale = sum(weights)
+
+        def share(total: int) -> list[int]:
+            out = [int(total * w / scale) for w in weights]
+            out[0] += total - sum(out)
+            return out
+
+        counts = {k: share(v) for k, v in prs.items() if isinstance(v, int)}
+        by_type = [
+            (e["comment_type"], share(e["total_copilot_suggestions"]),
+             share(e["total_copilot_applied_suggestions"]))
+            for e in prs["copilot_suggestions_by_comment_type"]
+        ]  # fmt: skip
+        rows = []
+        for k, repo in enumerate(REPOSITORIES):
+            mine = {key: values[k] for key, values in counts.items()}
+            if not any(mine.values()):
+                continue  # no activity: GitHub sends no row
+            block: dict[str, Any] = dict(mine)
+            for field, weight in (
+                ("median_minutes_to_merge", "total_merged"),
+                ("median_minutes_to_merge_copilot_authored", "total_merged_created_by_copilot"),
+                ("median_minutes_to_merge_copilot_reviewed", "total_merged_reviewed_by_copilot"),
+            ):
+                if mine[weight]:
+                    block[field] = round(rng.uniform(30, 2400), 1)
+            block["copilot_suggestions_by_comment_type"] = [
+                {
+                    "comment_type": t,
+                    "total_copilot_suggestions": made[k],
+                    "total_copilot_applied_suggestions": applied[k],
+                }
+                for t, made, applied in by_type
+                if made[k]
+            ]
+            row: dict[str, Any] = {
+                "repo_id": stable_id("repo", org.login, repo),
+                "repo_owner_name": org.login,
+                "repo_name": repo,
+                "repo_visibility": VISIBILITY.get(repo, "private"),
+                "pull_requests": block,
+            }
+            if day >= REVIEW_TIMES_FROM:
+                row["pull_request_review_times"] = self._review_times(rng, mine)
+            rows.append(row)
+        return rows
+
+    @staticmethod
+    def _review_times(rng: Random, prs: dict[str, int]) -> list[dict[str, Any]]:
+        """Human reviews of pull requests people and the cloud agent authored (GitHub
+        reports human reviews only); a p90 of fewer than two pull requests is null."""
+        by_copilot = prs["total_merged_created_by_copilot"]
+        entries = []
+        for author, merged in (
+            ("human", prs["total_merged"] - by_copilot),
+            ("copilot", by_copilot),
+        ):
+            if merged <= 0:
+                continue
+            entry: dict[str, Any] = {
+                "authored_by": author,
+                "reviewed_by": "human",
+                "total_merged": merged,
+            }
+            for stage, low, high in (
+                ("ready_to_first_review", 5, 600),
+                ("first_to_final_review", 10, 1800),
+                ("final_review_to_merge", 1, 900),
+            ):
+                median = round(rng.uniform(low, high), 1)
+                entry[f"median_minutes_{stage}"] = median
+                entry[f"p90_minutes_{stage}"] = (
+                    round(median * rng.uniform(1.5, 4), 1) if merged > 1 else None
+                )
+            entries.append(entry)
+        return entries
 
     def warm(self, day: date | None = None, *, legacy: bool = False) -> None:
         """Compute a day's entity aggregates (and the legacy 28 days) ahead of requests.

@@ -20,12 +20,17 @@ ENTITY_1DAY_KINDS = ("enterprise-1-day", "organization-1-day")
 ENTITY_28DAY_KINDS = ("enterprise-28-day", "organization-28-day")
 ENTITY_KINDS = ENTITY_1DAY_KINDS + ENTITY_28DAY_KINDS
 USER_KINDS = ("users-1-day", "user-teams-1-day")
-KINDS = ENTITY_KINDS + USER_KINDS
+REPOS_KIND = "repos-1-day"
+#: Kinds both owner types offer: their owner is given as a path.
+SHARED_KINDS = (*USER_KINDS, REPOS_KIND)
+KINDS = ENTITY_KINDS + SHARED_KINDS
+#: Kinds whose missing day GitHub answers with 204 ("no data"), not 404.
+NO_DATA_KINDS = frozenset({"organization-1-day", REPOS_KIND})
 
 #: Which report kinds each owner type offers, as the URL spells the owner type.
 KINDS_BY_OWNER_TYPE: Mapping[str, frozenset[str]] = {
-    "enterprises": frozenset({"enterprise-1-day", "enterprise-28-day", *USER_KINDS}),
-    "orgs": frozenset({"organization-1-day", "organization-28-day", *USER_KINDS}),
+    "enterprises": frozenset({"enterprise-1-day", "enterprise-28-day", *SHARED_KINDS}),
+    "orgs": frozenset({"organization-1-day", "organization-28-day", *SHARED_KINDS}),
 }
 
 Format = Literal["ndjson", "array", "object"]
@@ -49,13 +54,13 @@ def split_owner(owner_path: str) -> tuple[str, str, str | None]:
 def report_owner(kind: str, owner: str) -> str:
     """The owner path a report of `kind` is filed under.
 
-    Entity kinds imply their owner type, so a bare name is enough there; users and
-    user-teams reports exist for both owner types and need the path to be unambiguous.
+    Entity kinds imply their owner type, so a bare name is enough there; users, user-teams
+    and repos reports exist for both owner types and need the path to be unambiguous.
     """
     if kind not in KINDS:
         raise ValueError(f"report kind {kind!r}: expected one of {', '.join(KINDS)}")
     if "/" not in owner:
-        if kind in USER_KINDS:
+        if kind in SHARED_KINDS:
             raise ValueError(
                 f"{kind} exists for enterprises and orgs: give the owner as "
                 f"'orgs/{owner}' or 'enterprises/{owner}'"
@@ -234,7 +239,8 @@ class StaticStore:
     # setters
 
     def add_owner(self, owner_path: str) -> None:
-        """Make an owner known without data: its reports answer 404 (204 for org 1-day)."""
+        """Make an owner known without data: its reports answer 404 (204 for org 1-day and
+        repos)."""
         split_owner(owner_path)
         with self._lock:
             self._owners.add(owner_path)
