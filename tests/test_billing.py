@@ -3,7 +3,10 @@ second credential, through the fake GitHub's billing endpoints over real HTTP.""
 
 from __future__ import annotations
 
+import argparse
+import io
 import logging
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -11,9 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from prometheus_client.openmetrics import parser as openmetrics
 
+from exporter import backfill
 from exporter import config as config_mod
 from exporter import metrics as m
 from exporter.app import Exporter
@@ -21,6 +27,7 @@ from exporter.billing import budget_values, usage_values
 from exporter.fakegithub import FakeGitHub, Fault, StaticStore
 from exporter.fakegithub.billing import Charge, SpendBook
 from exporter.logs import LogfmtFormatter
+from tests import prom
 from tests.helpers import TOKEN, ExporterFactory, samples, scrape, value
 
 NOW = datetime(2026, 7, 20, 12, 0, tzinfo=UTC)
@@ -609,3 +616,175 @@ def test_a_github_app_reads_organization_billing_with_its_installation_token(
     assert value(body, f"{m.AI_CREDITS}_billed", scope="octo", model=GPT) == 2.5
     assert value(body, m.BILLING_UP, scope="octo") == 1
     assert len(tokens) == 1
+
+
+# --------------------------------------------------------------------------- backfill
+RUN_DAY = date(2026, 7, 1)
+
+
+def backfill_run(argv: list[str]) -> tuple[int, str, str]:
+    """``copilot-exporter backfill ARGV`` on RUN_DAY: exit status, summary, stderr."""
+    parser = argparse.ArgumentParser(prog="copilot-exporter")
+    backfill.add_parser(parser.add_subparsers(dest="command"))
+    out, err = io.StringIO(), io.StringIO()
+    args = parser.parse_args(["backfill", *argv])
+    status = backfill.run(
+        args, stdout=out, stderr=err, client_options={"backoff": 0.01}, today=RUN_DAY
+    )
+    return status, out.getvalue(), err.getvalue()
+
+
+def day_samples(path: Path) -> dict[tuple[str, frozenset[tuple[str, str]]], tuple[float, float]]:
+    found = {}
+    text = path.read_text(encoding="utf-8")
+    for family in openmetrics.text_string_to_metric_families(text):  # type: ignore[no-untyped-call]
+        for sample in family.samples:
+            key = (sample.name, frozenset(sample.labels.items()))
+            found[key] = (sample.value, float(sample.timestamp))
+    return found
+
+
+def spend_config(tmp_path: Path, api_url: str, scopes: list[dict[str, str]]) -> Path:
+    path = tmp_path / "config.yml"
+    raw = {"github": {"api_url": api_url, "max_retries": 0}, "scopes": scopes}
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def backfill_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    for name in ("COPILOT_EXPORTER_CONFIG", "COPILOT_EXPORTER_SCOPES", "GITHUB_BILLING_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.usefixtures("backfill_env")
+def test_backfill_writes_month_to_date_spend_as_of_each_day_across_the_switch_to_credits(
+    store: StaticStore, github: FakeGitHub, tmp_path: Path
+) -> None:
+    spend = book(store)
+    spend.add_enterprise("acme", lambda year, month: 10.0 if month == 5 else 100.0)
+    spend.add_organization("octo", enterprise="acme")
+    spend.add_organization("sub", enterprise="acme", billed_through_enterprise=True)
+    spend.charge(
+        Charge(date(2026, 5, 3), "alice", "octo", SONNET, 8),  # before --from, same month
+        Charge(date(2026, 5, 31), "alice", "octo", SONNET, 4),
+        Charge(date(2026, 6, 1), "bob", "octo", GPT, 60.5),
+        Charge(date(2026, 6, 2), "bob", "octo", GPT, 50),
+    )
+    config = spend_config(tmp_path, github.api_url, [{"enterprise": "acme"}, {"org": "sub"}])
+    out = tmp_path / "out"
+    argv = ["--config.file", str(config), "--from", "2026-05-31", "--to", "2026-06-02"]
+    argv += ["--output", str(out), "--label", "job=copilot", "--label", "instance=e:9185"]
+    status, summary, err = backfill_run([*argv, "--billing", "only"])
+    assert status == 0, summary + err
+    assert sorted(p.name for p in out.iterdir()) == [
+        "2026-05-31.billing.om",
+        "2026-06-01.billing.om",
+        "2026-06-02.billing.om",
+    ], "spend only: no report day files"
+    assert "spend: 3 days asked, 3 written" in summary
+    assert "no bill of its own" in summary, "the organization billed through its enterprise"
+    asked = [r for r in github.requests if r.path.startswith("/enterprises/acme/settings/billing")]
+    assert not [r for r in github.requests if "/copilot/metrics/" in r.path]
+    premium = sorted(int(r.query["day"]) for r in asked if "premium_request" in r.path)
+    assert premium == list(range(1, 32)), "May's days up to the 31st, each asked once"
+    credits = sorted(
+        int(r.query["day"]) for r in asked if "ai_credit" in r.path and r.status == 200
+    )
+    assert credits == [1, 2], "June 1 is asked once for both June days"
+    base = {
+        ("job", "copilot"),
+        ("instance", "e:9185"),
+        ("scope_type", "enterprise"),
+        ("scope", "acme"),
+    }
+
+    def at(day: str, name: str, **labels: str) -> tuple[float, float]:
+        return day_samples(out / f"{day}.billing.om")[(name, frozenset(base | set(labels.items())))]
+
+    may = {"model": SONNET, "sku": "Copilot Premium Request"}
+    stamp = datetime(2026, 6, 1, 0, 0, 1, tzinfo=UTC).timestamp()
+    assert at("2026-05-31", m.AI_CREDITS, **may) == (12.0, stamp), "stamped like usage days"
+    assert at("2026-05-31", f"{m.AI_CREDITS}_included", **may)[0] == 10.0
+    assert at("2026-05-31", f"{m.AI_CREDITS}_billed_usd", **may)[0] == pytest.approx(0.08)
+    assert (
+        at("2026-05-31", m.BILLING_MONTH_START)[0] == datetime(2026, 5, 1, tzinfo=UTC).timestamp()
+    )
+    assert at("2026-05-31", m.BILLING_UP)[0] == 1
+    june = {"model": GPT, "sku": SKU}
+    assert at("2026-06-01", m.AI_CREDITS, **june)[0] == 60.5
+    assert at("2026-06-02", m.AI_CREDITS, **june)[0] == 110.5, "month to date as of the day"
+    assert at("2026-06-02", f"{m.AI_CREDITS}_billed", **june)[0] == 10.5
+    assert (
+        at("2026-06-02", m.BILLING_MONTH_START)[0] == datetime(2026, 6, 1, tzinfo=UTC).timestamp()
+    )
+    names = {name for name, _ in day_samples(out / "2026-06-02.billing.om")}
+    assert m.BILLING_LAST_SUCCESS not in names and "github_copilot_up" not in names
+    # A second run finds every day written and asks nothing.
+    github.clear_requests()
+    status, summary, _ = backfill_run([*argv, "--billing", "only"])
+    assert status == 0 and "3 already there" in summary
+    assert not [r for r in github.requests if "/settings/billing/" in r.path]
+
+
+@pytest.mark.usefixtures("backfill_env")
+def test_backfill_billing_refuses_days_github_no_longer_keeps(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    config = spend_config(tmp_path, github.api_url, [{"enterprise": "acme"}])
+    status, _, err = backfill_run(
+        ["--config.file", str(config), "--from", "2024-06-30", "--to", "2024-07-02",
+         "--output", str(tmp_path / "out"), "--label", "job=c", "--label", "instance=i",
+         "--billing"]
+    )  # fmt: skip
+    assert status == 2
+    assert "keeps 24 months of billing usage; the earliest day is 2024-07-01" in err
+
+
+@pytest.mark.usefixtures("backfill_env")
+def test_backfill_billing_failures_make_the_day_partial_and_the_exit_status_1(
+    store: StaticStore, github: FakeGitHub, tmp_path: Path
+) -> None:
+    acme(store)
+    book(store).add_organization("solo", 5.0)
+    book(store).charge(Charge(july(1), "zoe", "solo", GPT, 1.0))
+    github.add_fault(Fault("/enterprises/acme/settings/billing/", status=403))
+    config = spend_config(tmp_path, github.api_url, [{"enterprise": "acme"}, {"org": "solo"}])
+    out = tmp_path / "out"
+    status, summary, _ = backfill_run(
+        ["--config.file", str(config), "--from", "2026-06-29", "--to", "2026-06-30",
+         "--output", str(out), "--label", "job=c", "--label", "instance=i", "--billing", "only"]
+    )  # fmt: skip
+    assert status == 1
+    assert sorted(p.name for p in out.iterdir()) == [
+        "2026-06-29.billing.partial.om",
+        "2026-06-30.billing.partial.om",
+    ]
+    assert "billing_forbidden" in summary and "GITHUB_BILLING_TOKEN" in summary
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("backfill_env")
+def test_promtool_turns_backfilled_spend_into_blocks(
+    store: StaticStore, github: FakeGitHub, tmp_path: Path
+) -> None:
+    promtool = prom.require_promtool()
+    acme(store)
+    config = spend_config(tmp_path, github.api_url, [{"enterprise": "acme"}])
+    merged = tmp_path / "all.om"
+    status, summary, err = backfill_run(
+        ["--config.file", str(config), "--from", "2026-06-28", "--to", "2026-06-30",
+         "--output", str(tmp_path / "out"), "--label", "job=c", "--label", "instance=i",
+         "--billing", "only", "--merge", str(merged)]
+    )  # fmt: skip
+    assert status == 0, summary + err
+    blocks = subprocess.run(
+        [promtool, "tsdb", "create-blocks-from", "openmetrics", str(merged), str(tmp_path / "b")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert blocks.returncode == 0, blocks.stdout + blocks.stderr
+    assert list((tmp_path / "b").iterdir()), "no block written"
