@@ -13,7 +13,7 @@ from pathlib import Path
 
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from grafana import adoption, code_generation, exporter_health, legacy, pull_requests_cli
+from grafana import adoption, code_generation, exporter_health, legacy, pull_requests_cli, spend
 from grafana.panels import to_json
 
 OUT_DIR = Path(__file__).resolve().parent / "dashboards"
@@ -24,6 +24,7 @@ BOARDS: dict[str, Callable[[], Dashboard]] = {
     pull_requests_cli.UID: pull_requests_cli.dashboard,
     legacy.UID: legacy.dashboard,
     exporter_health.UID: exporter_health.dashboard,
+    spend.UID: spend.dashboard,
 }
 
 
