@@ -733,9 +733,10 @@ def _billing_specs() -> list[MetricSpec]:
         billing(
             AI_CREDITS_POOL,
             "AI credits included this month: seats by plan (github_copilot_seats_by_plan) "
-            "times billing.credits_per_seat of the plan. Absent with seats.enabled false and "
+            "times the credits per seat of the plan (billing.business_credits_per_seat, "
+            "billing.enterprise_credits_per_seat). Absent with seats.enabled false and "
             "before the first seats refresh; a failing seats refresh keeps the last count.",
-            source="seats by plan x billing.credits_per_seat",
+            source="seats by plan x billing.*_credits_per_seat",
         ),
         billing(
             BILLING_MONTH_START,
