@@ -841,5 +841,6 @@ def test_daily_charts_read_one_point_per_day_of_backfilled_history(
 def test_flat_demo_history_raises_no_usage_alert(stack: Stack) -> None:
     # The backfilled week repeats today's values, so neither week-over-week alert may even be
     # pending: if one is, the rule misreads daily data.
-    alerts = {a["labels"]["alertname"] for a in stack.prometheus.query("ALERTS")}
+    # ALERTS series carry the alert name as a label of the instant-query result's "metric".
+    alerts = {a["metric"]["alertname"] for a in stack.prometheus.query("ALERTS")}
     assert not alerts & {"CopilotWeeklyActiveUsersDropped", "CopilotAcceptanceRateCollapsed"}
