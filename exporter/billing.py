@@ -246,6 +246,14 @@ def _owner_words(scope: Scope) -> str:
 def failure(scope: Scope, exc: ApiError) -> ScopeFailure:
     """A client error of the usage endpoint as a scope failure that says what to fix."""
     path = api_path(exc.endpoint, **scope.path_params) if exc.endpoint else scope.owner_path
+    if exc.reason == "app_auth_failed" and scope.owner_root == "enterprises" and not exc.status:
+        # No installation fits an enterprise path, and none would help: GitHub refuses App
+        # tokens on enterprise billing. Say what does.
+        return ScopeFailure(
+            "billing_forbidden",
+            f"a GitHub App cannot read the spend of {_owner_words(scope)} "
+            f"({PERMISSIONS['enterprises']})",
+        )
     known = _FAILURES.get(exc.reason)
     if known is None or exc.status is None:
         return ScopeFailure(exc.reason, str(exc))

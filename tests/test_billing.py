@@ -578,8 +578,9 @@ def test_without_a_billing_token_the_billing_endpoints_use_the_metrics_token(
 
 
 def test_a_github_app_reads_organization_billing_with_its_installation_token(
-    store: StaticStore, tmp_path: Path
+    store: StaticStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.WARNING)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(
         serialization.Encoding.PEM,
@@ -593,13 +594,14 @@ def test_a_github_app_reads_organization_billing_with_its_installation_token(
     key_file.write_bytes(pem)
     spend = book(store)
     spend.add_organization("octo", 10.0)
+    spend.add_enterprise("acme", 10.0)
     spend.charge(Charge(july(2), "alice", "octo", GPT, 12.5))
     store.add_owner("orgs/octo")  # the App is installed on it
     with FakeGitHub(store, token=TOKEN, app_public_key_pem=public, app_id=77) as fake:
         exporter = exporter_with(
             fake,
             {
-                "scopes": [{"org": "octo"}],
+                "scopes": [{"org": "octo"}, {"enterprise": "acme"}],
                 "github": {
                     "api_url": fake.api_url,
                     "app": {"app_id": 77, "private_key_file": str(key_file)},
@@ -616,6 +618,11 @@ def test_a_github_app_reads_organization_billing_with_its_installation_token(
     assert value(body, f"{m.AI_CREDITS}_billed", scope="octo", model=GPT) == 2.5
     assert value(body, m.BILLING_UP, scope="octo") == 1
     assert len(tokens) == 1
+    # Enterprise billing takes no App token: the failure says what does.
+    assert value(body, m.BILLING_FAILURE, scope="acme", reason="billing_forbidden") == 1
+    [warning] = [r for r in caplog.records if getattr(r, "reason", None) == "billing_forbidden"]
+    assert "a GitHub App cannot read the spend of enterprise 'acme'" in warning.getMessage()
+    assert "set GITHUB_BILLING_TOKEN" in warning.getMessage()
 
 
 # --------------------------------------------------------------------------- backfill
@@ -788,3 +795,17 @@ def test_promtool_turns_backfilled_spend_into_blocks(
     )
     assert blocks.returncode == 0, blocks.stdout + blocks.stderr
     assert list((tmp_path / "b").iterdir()), "no block written"
+
+
+def test_check_config_says_how_spend_is_read_without_showing_the_token() -> None:
+    from exporter.cli import describe
+
+    env = {"GITHUB_TOKEN": TOKEN, "GITHUB_BILLING_TOKEN": BILLING_TOKEN}
+    raw: dict[str, Any] = {"scopes": [{"enterprise": "acme"}], "billing": {"top_users": 20}}
+    text = describe(config_mod.build(raw, env))
+    assert "spend: every 3600s with its own token, with budgets, top 20 users" in text
+    assert BILLING_TOKEN not in text and TOKEN not in text
+    off = describe(
+        config_mod.build({**raw, "billing": {"enabled": False}}, {"GITHUB_TOKEN": TOKEN})
+    )
+    assert "spend: off (billing.enabled: false)" in off
