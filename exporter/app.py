@@ -26,6 +26,7 @@ from prometheus_client.process_collector import ProcessCollector
 
 from exporter import state
 from exporter.auth import AppTokens
+from exporter.billing import BillingSource, UserRanking, billing_client, with_pools
 from exporter.collector import SnapshotCollector, StatusCollector
 from exporter.config import SOURCES, Config
 from exporter.github import ApiStats, GitHubClient, TokenProvider
@@ -35,7 +36,7 @@ from exporter.refresh import Refresher
 from exporter.reports import ReportsSource
 from exporter.seats import SeatsSource
 from exporter.server import ExporterHTTPServer, Exposition
-from exporter.snapshot import SnapshotHolder
+from exporter.snapshot import Snapshot, SnapshotHolder
 from exporter.source import Clock, Source, utc_now
 from exporter.webconfig import WebConfig
 
@@ -97,6 +98,7 @@ SourceFactory = Callable[[GitHubClient, Clock], Mapping[str, Source]]
 config (``reports``, ``legacy``), and ``seats``. Tests pass their own."""
 
 SEATS = "seats"
+BILLING = "billing"
 
 
 def default_sources(client: GitHubClient, clock: Clock) -> dict[str, Source]:
@@ -105,6 +107,20 @@ def default_sources(client: GitHubClient, clock: Clock) -> dict[str, Source]:
         "legacy": LegacySource(client, clock),
         SEATS: SeatsSource(client, clock),
     }
+
+
+BillingFactory = Callable[[Config, GitHubClient, GitHubClient, Clock], Source]
+"""Builds the billing source from the config, the billing client and the metrics client
+(per-user spend ranks users by the usage reports, read with the metrics credential)."""
+
+
+def default_billing(
+    config: Config, billing: GitHubClient, metrics: GitHubClient, clock: Clock
+) -> Source:
+    ranking = (
+        UserRanking(ReportsSource(metrics, clock), clock) if config.billing.top_users else None
+    )
+    return BillingSource(billing, config.billing, clock, ranking)
 
 
 @dataclass
@@ -120,6 +136,7 @@ class Exporter:
     web: WebConfig | None = None
     sources: SourceFactory = default_sources
     clock: Clock = utc_now
+    billing_source: BillingFactory = default_billing
 
     def __post_init__(self) -> None:
         if self.config.state_file is not None:
@@ -131,9 +148,11 @@ class Exporter:
         sources = self.sources(self.client, self.clock)
         usage: dict[str, Source] = {name: sources[name] for name in SOURCES}
         self.refresher = Refresher(self.config, usage, self.holder, clock=self.clock)
+        owners = tuple(s for s in self.config.scopes if not s.is_team)
+        # The pool is seats x credits per seat: recomputed whenever either part changes.
+        derive = self._pools if self.config.billing.enabled else None
         self.seats: Refresher | None = None
         if self.config.seats.enabled:
-            owners = tuple(s for s in self.config.scopes if not s.is_team)
             self.seats = Refresher(
                 self.config,
                 {SEATS: sources[SEATS]},
@@ -142,6 +161,24 @@ class Exporter:
                 scopes=owners,
                 source_of=lambda _scope: SEATS,
                 clock=self.clock,
+                derive=derive,
+            )
+        self.billing_client = self.client
+        self.billing: Refresher | None = None
+        if self.config.billing.enabled:
+            self.billing_client = billing_client(
+                self.config, self.stats, self.client, **self.client_options
+            )
+            source = self.billing_source(self.config, self.billing_client, self.client, self.clock)
+            self.billing = Refresher(
+                self.config,
+                {BILLING: source},
+                self.holder,
+                part="billing",
+                scopes=owners,
+                source_of=lambda _scope: BILLING,
+                clock=self.clock,
+                derive=derive,
             )
         self.snapshot_registry = CollectorRegistry(auto_describe=False)
         self.snapshot_registry.register(SnapshotCollector(lambda: self.holder.current))
@@ -166,6 +203,13 @@ class Exporter:
     def refresh_seats_now(self) -> None:
         if self.seats is not None:
             self._run(self.seats)
+
+    def refresh_billing_now(self) -> None:
+        if self.billing is not None:
+            self._run(self.billing)
+
+    def _pools(self, snapshot: Snapshot) -> Snapshot:
+        return with_pools(snapshot, self.config.billing.credits_per_seat)
 
     def _run(self, refresher: Refresher) -> None:
         try:
@@ -201,6 +245,16 @@ class Exporter:
                 self.refresh_seats_now,
                 IntervalTrigger(seconds=self.config.seats.interval, timezone="UTC"),
                 id="seats",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+                next_run_time=datetime.now(UTC),
+            )
+        if self.billing is not None:
+            self.scheduler.add_job(
+                self.refresh_billing_now,
+                IntervalTrigger(seconds=self.config.billing.interval, timezone="UTC"),
+                id="billing",
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=None,
@@ -257,3 +311,5 @@ class Exporter:
             if task is not current:
                 task.cancel()
         await self.client.aclose()
+        if self.billing_client is not self.client:
+            await self.billing_client.aclose()

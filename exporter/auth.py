@@ -101,7 +101,8 @@ class AppTokens:
 
     async def _installation(self, path: str) -> int:
         parts = path.split("?", 1)[0].strip("/").split("/")
-        if len(parts) < 2 or parts[0] != "orgs":
+        # The billing endpoints spell the owner /organizations/{org}: the same installation.
+        if len(parts) < 2 or parts[0] not in ("orgs", "organizations"):
             raise ApiError(
                 "app_auth_failed",
                 "a GitHub App needs github.app.installation_id for enterprise scopes",

@@ -91,6 +91,7 @@ def describe(config: Config) -> str:
         f"api_url: {config.github.api_url}",
         f"auth: {auth}",
         f"refresh: {every}",
+        _spend(config),
         "scopes:",
     ]
     for scope in config.scopes:
@@ -98,6 +99,24 @@ def describe(config: Config) -> str:
         repos = " with repositories" if scope.repositories is not None else ""
         lines.append(f"  - {scope.type} {scope.name} via {scope.source}{team}{repos}")
     return "\n".join(lines)
+
+
+def _spend(config: Config) -> str:
+    billing = config.billing
+    if not billing.enabled:
+        return "spend: off (billing.enabled: false)"
+    credential = "its own token" if config.github.billing_token else "the metrics credential"
+    parts = [
+        name
+        for name, on in (
+            ("budgets", billing.budgets),
+            ("cost centers", billing.cost_centers),
+            (f"top {billing.top_users} users", billing.top_users > 0),
+        )
+        if on
+    ]
+    also = f", with {', '.join(parts)}" if parts else ""
+    return f"spend: every {billing.interval:g}s with {credential}{also}"
 
 
 def _load(args: argparse.Namespace) -> Config:

@@ -45,7 +45,7 @@ class SnapshotCollector(Collector):
         snapshot = self._snapshot()
         yield from self._status(snapshot)
         families: dict[str, GaugeMetricFamily] = {}
-        for state in (*snapshot.scopes, *snapshot.seats):
+        for state in (*snapshot.scopes, *snapshot.seats, *snapshot.billing):
             scope_labels = (state.scope.type, state.scope.name)
             for name, samples in state.values.items():
                 family = families.get(name)
@@ -110,6 +110,22 @@ class SnapshotCollector(Collector):
             )
             if f.samples
         )
+        yield from _billing_status(snapshot)
+
+
+def _billing_status(snapshot: Snapshot) -> Iterator[Metric]:
+    """Per billing scope: up, last success, and the failure reason while it fails."""
+    up = _gauge(m.BILLING_UP)
+    success = _gauge(m.BILLING_LAST_SUCCESS)
+    reason = _gauge(m.BILLING_FAILURE)
+    for state in snapshot.billing:
+        labels = (state.scope.type, state.scope.name)
+        up.add_metric(labels, 1.0 if state.up else 0.0)
+        if state.last_success is not None:
+            success.add_metric(labels, state.last_success)
+        if not state.up and state.reason:
+            reason.add_metric((*labels, state.reason), 1.0)
+    yield from (f for f in (up, success, reason) if f.samples)
 
 
 class StatusCollector(Collector):

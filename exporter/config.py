@@ -39,6 +39,7 @@ from exporter.settings import (
     join,
     load_yaml,
     mapping,
+    number,
     read_text,
     shown,
     text,
@@ -170,6 +171,24 @@ SETTINGS: tuple[Setting[Any], ...] = (
         "file holding the token (Docker/Kubernetes secret)",
         env="GITHUB_TOKEN_FILE",
     ),
+    BILLING_TOKEN := Setting[str | None](
+        "github.billing_token",
+        Reader(_token),
+        None,
+        "a second token for the billing endpoints only (enterprise billing takes classic "
+        "PATs with `manage_billing:enterprise`, not GitHub Apps); without one they use the "
+        "metrics credential",
+        env="GITHUB_BILLING_TOKEN",
+        refused="do not put the billing token in the config file: set GITHUB_BILLING_TOKEN "
+        "or github.billing_token_file",
+    ),
+    BILLING_TOKEN_FILE := Setting[Path | None](
+        "github.billing_token_file",
+        FILE_PATH,
+        None,
+        "file holding the billing token",
+        env="GITHUB_BILLING_TOKEN_FILE",
+    ),
     APP_ID := Setting[int | None](
         "github.app.app_id",
         whole(),
@@ -263,6 +282,53 @@ SETTINGS: tuple[Setting[Any], ...] = (
         6 * 3600.0,
         "seats have their own schedule (fetched at start, then every interval)",
     ),
+    BILLING_ENABLED := Setting(
+        "billing.enabled",
+        FLAG,
+        True,
+        "spend metrics (AI credits, the monthly pool, budgets) for organization and "
+        "enterprise scopes",
+        env="COPILOT_EXPORTER_BILLING",
+    ),
+    BILLING_INTERVAL := Setting(
+        "billing.interval",
+        duration(minimum=60),
+        3600.0,
+        "spend has its own schedule (fetched at start, then every interval; the data is "
+        "month to date)",
+    ),
+    CREDITS_BUSINESS := Setting(
+        "billing.business_credits_per_seat",
+        number(minimum=0),
+        1900.0,
+        "AI credits each Copilot Business seat adds to the monthly pool (GitHub changes it)",
+    ),
+    CREDITS_ENTERPRISE := Setting(
+        "billing.enterprise_credits_per_seat",
+        number(minimum=0),
+        3900.0,
+        "AI credits each Copilot Enterprise seat adds to the monthly pool",
+    ),
+    BUDGETS := Setting(
+        "billing.budgets",
+        FLAG,
+        True,
+        "enterprise budgets for AI credits (one request per refresh)",
+    ),
+    COST_CENTERS := Setting(
+        "billing.cost_centers",
+        FLAG,
+        False,
+        "AI credits per enterprise cost center: one request per cost center and refresh "
+        "(at most 100 cost centers)",
+    ),
+    TOP_USERS := Setting(
+        "billing.top_users",
+        whole(0, 1000),
+        0,
+        "per-user spend (`user` label) for the N users with the most AI credits on the newest "
+        "users-1-day report: N requests per scope and refresh; 0 = no per-user labels",
+    ),
     BREAKDOWNS := Setting(
         "cardinality.breakdowns",
         ANY,
@@ -306,6 +372,8 @@ class GitHubConfig:
     timeout: float = TIMEOUT.default
     concurrency: int = CONCURRENCY.default
     max_retries: int = MAX_RETRIES.default
+    billing_token: str | None = field(default=BILLING_TOKEN.default, repr=False)
+    billing_token_file: Path | None = BILLING_TOKEN_FILE.default
 
 
 @dataclass(frozen=True)
@@ -357,6 +425,27 @@ class Seats:
 
 
 @dataclass(frozen=True)
+class Billing:
+    """Spend (AI credits) on its own schedule; per-user and per-cost-center are opt-in."""
+
+    enabled: bool = BILLING_ENABLED.default
+    interval: float = BILLING_INTERVAL.default
+    business_credits_per_seat: float = CREDITS_BUSINESS.default
+    enterprise_credits_per_seat: float = CREDITS_ENTERPRISE.default
+    budgets: bool = BUDGETS.default
+    cost_centers: bool = COST_CENTERS.default
+    top_users: int = TOP_USERS.default
+
+    @property
+    def credits_per_seat(self) -> Mapping[str, float]:
+        """AI credits per seat by plan (GitHub's plan_type); other plans add nothing."""
+        return {
+            "business": self.business_credits_per_seat,
+            "enterprise": self.enterprise_credits_per_seat,
+        }
+
+
+@dataclass(frozen=True)
 class Config:
     github: GitHubConfig
     scopes: tuple[Scope, ...]
@@ -367,6 +456,7 @@ class Config:
     cardinality: Cardinality = Cardinality()
     seats: Seats = Seats()
     demo: bool = False  # simulated data from the built-in fake GitHub, never real
+    billing: Billing = Billing()
 
 
 def parse_scope_list(text: str) -> list[dict[str, str]]:
@@ -499,6 +589,10 @@ def _github(github: Section) -> GitHubConfig:
     token = github.get(TOKEN)
     if token is None and token_file is not None:
         token = _token_from(token_file, github.problems)
+    billing_file = github.get(BILLING_TOKEN_FILE)
+    billing_token = github.get(BILLING_TOKEN)
+    if billing_token is None and billing_file is not None:
+        billing_token = _token_from(billing_file, github.problems, BILLING_TOKEN_FILE)
     return GitHubConfig(
         github.get(API_URL).rstrip("/"),
         token,
@@ -507,11 +601,15 @@ def _github(github: Section) -> GitHubConfig:
         github.get(TIMEOUT),
         github.get(CONCURRENCY),
         github.get(MAX_RETRIES),
+        billing_token=billing_token,
+        billing_token_file=billing_file,
     )
 
 
-def _token_from(path: Path, problems: Problems) -> str | None:
-    where = TOKEN_FILE.key
+def _token_from(
+    path: Path, problems: Problems, setting: Setting[Path | None] = TOKEN_FILE
+) -> str | None:
+    where = setting.key
     try:
         content = read_text(path).strip()
     except Invalid as exc:
@@ -619,6 +717,18 @@ def _seats(seats: Section) -> Seats:
     return Seats(seats.get(SEATS_ENABLED), seats.get(SEATS_INTERVAL))
 
 
+def _billing(billing: Section) -> Billing:
+    return Billing(
+        billing.get(BILLING_ENABLED),
+        billing.get(BILLING_INTERVAL),
+        billing.get(CREDITS_BUSINESS),
+        billing.get(CREDITS_ENTERPRISE),
+        billing.get(BUDGETS),
+        billing.get(COST_CENTERS),
+        billing.get(TOP_USERS),
+    )
+
+
 def build(raw: object, env: Mapping[str, str], origin: str = "config") -> Config:
     """Validate a parsed YAML document (plus environment) into a :class:`Config`; every
     problem at once in a :class:`ConfigError`."""
@@ -635,8 +745,11 @@ def build(raw: object, env: Mapping[str, str], origin: str = "config") -> Config
         problems.add(STATE_FILE.key, f"directory {state_file.parent} does not exist")
     cardinality = _cardinality(root.section("cardinality"))
     seats = _seats(root.section("seats"))
+    billing = _billing(root.section("billing"))
     problems.check(origin)
-    return Config(github, scopes, source, refresh, state_file, origin, cardinality, seats)
+    return Config(
+        github, scopes, source, refresh, state_file, origin, cardinality, seats, billing=billing
+    )
 
 
 def load(path: Path | None, env: Mapping[str, str] | None = None) -> Config:

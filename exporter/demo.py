@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from exporter.config import (
+    Billing,
     Config,
     DimensionRule,
     GitHubConfig,
@@ -61,6 +62,8 @@ def start_demo(
         refresh=Schedule(interval=300.0),
         origin="demo",
         demo=True,
+        # Every spend panel has data: per-user and per-cost-center spend are on.
+        billing=Billing(cost_centers=True, top_users=10),
     )
     log.warning(
         "demo mode: serving simulated data from the built-in fake GitHub, not your "

@@ -18,6 +18,7 @@ _TITLES = {
     "reports": "Usage-metrics reports source (`source: reports`, the default)",
     "legacy": "Legacy metrics source (`source: legacy`, `/copilot/metrics`)",
     "seats": "Seats and licences",
+    "billing": "Spend: AI credits (billing endpoints, `billing:`)",
 }
 
 

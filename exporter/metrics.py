@@ -14,7 +14,7 @@ from typing import Literal
 PREFIX = "github_copilot_"
 SCOPE_LABELS = ("scope_type", "scope")
 
-Group = Literal["reports", "reports_users", "legacy", "seats", "status"]
+Group = Literal["reports", "reports_users", "legacy", "seats", "status", "billing"]
 Kind = Literal["gauge", "counter", "info"]
 # What one sample measures. Dashboards pick their display unit from it.
 Unit = Literal["count", "users", "seconds", "timestamp", "bytes", "usd", "ratio", "info"]
@@ -1072,6 +1072,8 @@ SEATS_BY_LAST_ACTIVITY = f"{PREFIX}seats_by_last_activity"
 SEATS_BY_EDITOR = f"{PREFIX}seats_by_editor"
 SEATS_BY_ASSIGNING_TEAM = f"{PREFIX}seats_by_assigning_team"
 SEATS_ASSIGNED_DIRECTLY = f"{PREFIX}seats_assigned_directly"
+SEATS_BY_PLAN = f"{PREFIX}seats_by_plan"
+UNKNOWN_PLAN = "unknown"  # no plan_type in GitHub's answer
 # last_activity buckets: (label value, upper bound in days, inclusive); the lower bound is the
 # previous bucket's upper bound, exclusive, so every seat falls in exactly one bucket.
 LAST_ACTIVITY_BUCKETS: tuple[tuple[str, int], ...] = (
@@ -1166,6 +1168,18 @@ def _seats_specs() -> list[MetricSpec]:
             source="seats[].assigning_team.slug",
         ),
         seats(
+            SEATS_BY_PLAN,
+            "Seats by Copilot plan as GitHub names it (business, enterprise; "
+            f"{UNKNOWN_PLAN} when it does not say); adds up to {SEATS_METRIC}. Organizations: "
+            "the billing seat total under the organization's plan_type; enterprises: each "
+            "user once, under the highest plan any of their seats has (enterprise over "
+            "business). The AI-credit pool (github_copilot_ai_credits_pool) is computed from "
+            "it: with seats.enabled false there is no pool. "
+            f"{CURRENT}",
+            ("plan",),
+            source="plan_type (orgs); seats[].plan_type (enterprises)",
+        ),
+        seats(
             SEATS_ASSIGNED_DIRECTLY,
             "Seats assigned to users directly, not through a team; with "
             f"{SEATS_BY_ASSIGNING_TEAM} it adds up to the seat list. {_ONCE} {CURRENT}",
@@ -1195,10 +1209,127 @@ def _seat_surface_specs() -> list[MetricSpec]:
 
 SEATS_SPECS: tuple[MetricSpec, ...] = (*_seats_specs(), *_seat_surface_specs())
 
+# --- spend: AI credits (exporter/billing.py) ------------------------------------------------
+
+MONTH_TO_DATE = (
+    "Month to date: the current UTC calendar month, a gauge that resets on the 1st at 00:00 UTC."
+)
+AI_CREDITS = f"{PREFIX}ai_credits"
+AI_CREDITS_POOL = f"{PREFIX}ai_credits_pool"
+AI_CREDITS_BY_COST_CENTER = f"{PREFIX}ai_credits_by_cost_center"
+AI_CREDITS_BY_USER = f"{PREFIX}ai_credits_by_user"
+BILLING_MONTH_START = f"{PREFIX}billing_month_start_timestamp_seconds"
+BUDGET_AMOUNT = f"{PREFIX}budget_amount_usd"
+BUDGET_CONSUMED = f"{PREFIX}budget_consumed_usd"
+BILLING_UP = f"{PREFIX}billing_up"
+BILLING_LAST_SUCCESS = f"{PREFIX}billing_last_success_timestamp_seconds"
+BILLING_FAILURE = f"{PREFIX}billing_failure"
+USAGE_LABELS = ("model", "sku")
+BUDGET_LABELS = ("budget", "budget_scope", "target")
+_SKUS = (
+    "by model and SKU as GitHub names them; backfilled months before June 2026 hold premium "
+    "requests (sku 'Copilot Premium Request', counted in requests at USD 0.04)"
+)
+# usageItems[] fields: (API field, metric name, help). Quantities are AI credits (USD 0.01).
+USAGE_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("grossQuantity", AI_CREDITS, "AI credits used, before the pool"),
+    (
+        "discountQuantity",
+        f"{AI_CREDITS}_included",
+        "AI credits the monthly pool covered (included in the seats)",
+    ),
+    ("netQuantity", f"{AI_CREDITS}_billed", "AI credits billed beyond the pool (overage)"),
+    ("grossAmount", f"{AI_CREDITS}_gross_usd", "Value of the AI credits used, in US dollars"),
+    (
+        "discountAmount",
+        f"{AI_CREDITS}_included_usd",
+        "Value of the AI credits the monthly pool covered, in US dollars",
+    ),
+    (
+        "netAmount",
+        f"{AI_CREDITS}_billed_usd",
+        "US dollars billed beyond the pool (overage)",
+    ),
+)
+
+
+def _billing_specs() -> list[MetricSpec]:
+    def billing(
+        name: str, help_: str, labels: tuple[str, ...] = (), source: str = ""
+    ) -> MetricSpec:
+        return MetricSpec(name, help_, labels, "billing", source_field=source)
+
+    def status(name: str, help_: str, labels: tuple[str, ...] = ()) -> MetricSpec:
+        return MetricSpec(name, help_, labels, "status")
+
+    usage = "/settings/billing/ai_credit/usage"
+    return [
+        *(
+            billing(metric, f"{what}, {_SKUS}. {MONTH_TO_DATE}", USAGE_LABELS, f"usageItems[].{f}")
+            for f, metric, what in USAGE_FIELDS
+        ),
+        billing(
+            AI_CREDITS_POOL,
+            "AI credits included this month: seats by plan (github_copilot_seats_by_plan) "
+            "times the credits per seat of the plan (billing.business_credits_per_seat, "
+            "billing.enterprise_credits_per_seat). Absent with seats.enabled false and "
+            "before the first seats refresh; a failing seats refresh keeps the last count.",
+            source="seats by plan x billing.*_credits_per_seat",
+        ),
+        billing(
+            BILLING_MONTH_START,
+            "00:00 UTC on the 1st of the month the spend metrics describe.",
+            source="year, month asked for",
+        ),
+        billing(
+            AI_CREDITS_BY_COST_CENTER,
+            "AI credits used (gross), by enterprise cost center (its name), model and SKU; "
+            f"opt-in (billing.cost_centers). {MONTH_TO_DATE}",
+            ("cost_center", *USAGE_LABELS),
+            source=f"{usage}?cost_center_id= usageItems[].grossQuantity",
+        ),
+        billing(
+            AI_CREDITS_BY_USER,
+            "AI credits used (gross), by user login, model and SKU, for the billing.top_users "
+            "users with the most AI credits on the newest users-1-day report; opt-in (per-user "
+            f"labels are off by default). {MONTH_TO_DATE}",
+            ("user", *USAGE_LABELS),
+            source=f"{usage}?user= usageItems[].grossQuantity",
+        ),
+        billing(
+            BUDGET_AMOUNT,
+            "Monthly budget for AI credits, in US dollars; budget_scope is what it limits "
+            "(enterprise, organization, repository, cost_center, user) and target its name "
+            "(user budgets only for the billing.top_users users).",
+            BUDGET_LABELS,
+            source="budgets[].budget_amount",
+        ),
+        billing(
+            BUDGET_CONSUMED,
+            f"US dollars of a budget consumed, where GitHub reports it. {MONTH_TO_DATE}",
+            BUDGET_LABELS,
+            source="budgets[].consumed_amount",
+        ),
+        status(BILLING_UP, "1 when the last billing refresh of this scope succeeded, else 0."),
+        status(
+            BILLING_LAST_SUCCESS,
+            "When the spend of this scope was last refreshed successfully.",
+        ),
+        status(
+            BILLING_FAILURE,
+            "1 while the last billing refresh of this scope failed; reason says why (absent "
+            "when up). The spend metrics keep their last good values.",
+            ("reason",),
+        ),
+    ]
+
+
+BILLING_SPECS: tuple[MetricSpec, ...] = tuple(_billing_specs())
+
 
 def all_specs() -> tuple[MetricSpec, ...]:
     """Every metric, in the order the collector renders and the docs list them."""
-    return (*STATUS_SPECS, *REPORT_SPECS, *LEGACY_SPECS, *SEATS_SPECS)
+    return (*STATUS_SPECS, *REPORT_SPECS, *LEGACY_SPECS, *SEATS_SPECS, *BILLING_SPECS)
 
 
 def spec_index() -> dict[str, MetricSpec]:

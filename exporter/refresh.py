@@ -27,7 +27,7 @@ from exporter.source import (
 )
 
 log = logging.getLogger(__name__)
-Part = Literal["scopes", "seats"]
+Part = Literal["scopes", "seats", "billing"]
 
 
 def _belongs(state_scope: Scope, configured: Scope) -> bool:
@@ -43,8 +43,10 @@ def _belongs(state_scope: Scope, configured: Scope) -> bool:
 
 
 class Refresher:
-    """Runs refreshes of one part of the snapshot (usage ``scopes`` or ``seats``); holds
-    the sources (and their caches) between runs."""
+    """Runs refreshes of one part of the snapshot (usage ``scopes``, ``seats`` or
+    ``billing``); holds the sources (and their caches) between runs. ``derive`` recomputes
+    what depends on several parts (the AI-credit pool needs seats and billing) each time
+    this part changes."""
 
     def __init__(
         self,
@@ -56,8 +58,10 @@ class Refresher:
         scopes: tuple[Scope, ...] | None = None,
         source_of: Callable[[Scope], str] = lambda scope: scope.source,
         clock: Clock = utc_now,
+        derive: Callable[[Snapshot], Snapshot] | None = None,
     ) -> None:
         self.config = config
+        self.derive = derive
         self.sources = sources
         self.holder = holder
         self.part = part
@@ -85,8 +89,11 @@ class Refresher:
         ):
             outcomes.update(answer)
         duration = time.monotonic() - started
+        derive = self.derive or (lambda built: built)
         snapshot = self.holder.update(
-            lambda current: self._build(current, outcomes, self.clock().timestamp(), duration)
+            lambda current: derive(
+                self._build(current, outcomes, self.clock().timestamp(), duration)
+            )
         )
         states = getattr(snapshot, self.part)
         failed = sum(1 for s in states if not s.up)
@@ -132,6 +139,8 @@ class Refresher:
         kept = tuple(self.shaper.enforce(states.values()))
         if self.part == "seats":
             return replace(current, seats=kept, created=now)
+        if self.part == "billing":
+            return replace(current, billing=kept, created=now)
         return replace(
             current,
             scopes=kept,

@@ -38,6 +38,7 @@ scope_type="organization"} 2.0
     github_copilot_seats_by_editor{editor="vscode",scope="octo",scope_type="organization"} 2.0
     github_copilot_seats_by_assigning_team{scope="octo",scope_type="organization",\
 team="web"} 1.0
+    github_copilot_seats_by_plan{plan="business",scope="octo",scope_type="organization"} 3.0
 """
 
 from __future__ import annotations
@@ -142,6 +143,15 @@ def _assignee_key(seat: Mapping[str, Any], index: int) -> object:
     return ("entry", index)  # cannot tell who it is: counted on its own
 
 
+# A user with seats of several plans counts under the highest (GitHub bills one seat per user).
+_PLAN_RANK = {"enterprise": 2, "business": 1}
+
+
+def plan_name(raw: object) -> str:
+    """The ``plan`` label value of a ``plan_type``: as GitHub sends it, lower case."""
+    return (label(raw) or m.UNKNOWN_PLAN).lower()
+
+
 @dataclass(frozen=True)
 class Seat:
     """One user's seat as counted: the fields the metrics need, parsed.
@@ -156,14 +166,18 @@ class Seat:
     team: str | None
     last_authenticated: datetime | None = None
     authenticated: bool = False
+    plan: str = m.UNKNOWN_PLAN
 
     def merged(self, other: Seat) -> Seat:
         """The same user's seat seen twice: the most recent activity wins (ties: the one
-        seen first), the earliest grant dates it, and the latest authentication (a user's,
-        whichever seat recorded it) is the user's."""
+        seen first), the earliest grant dates it, the latest authentication (a user's,
+        whichever seat recorded it) is the user's and the highest plan prices it."""
         newer = other if _activity_order(other) > _activity_order(self) else self
         dates = [d for d in (self.created, other.created) if d is not None]
         logins = [d for d in (self.last_authenticated, other.last_authenticated) if d is not None]
+        plan = max(
+            (self.plan, other.plan), key=lambda p: (_PLAN_RANK.get(p, 0), p != m.UNKNOWN_PLAN)
+        )
         return Seat(
             min(dates) if dates else None,
             newer.last_activity,
@@ -171,6 +185,7 @@ class Seat:
             newer.team,
             max(logins) if logins else None,
             self.authenticated or other.authenticated,
+            plan,
         )
 
 
@@ -186,6 +201,7 @@ def parse_seat(raw: Mapping[str, Any], *, enterprise: bool) -> Seat:
         team_name(raw, enterprise=enterprise),
         parse_time(raw.get(LAST_AUTHENTICATED)),
         LAST_AUTHENTICATED in raw,
+        plan_name(raw.get("plan_type")),
     )
 
 
@@ -256,6 +272,9 @@ def seat_values(seats: list[Seat], now: datetime, *, enterprise: bool) -> Values
         values[m.SEATS_BY_LAST_AUTHENTICATION] = logins
     if enterprise:
         values[m.SEATS_METRIC] = {(): float(len(seats))}
+        values[m.SEATS_BY_PLAN] = {}
+        for seat in seats:
+            _count(values, m.SEATS_BY_PLAN, (seat.plan,))
     return values
 
 
@@ -275,6 +294,8 @@ def billing_values(body: Mapping[str, Any]) -> Values:
                 values[metric] = {(): value}
     settings = tuple(label(body.get(field)) or "" for field in m.BILLING_SETTINGS)
     values[m.BILLING_INFO] = {settings: 1.0}
+    if m.SEATS_METRIC in values:  # the organization's seats are all of its one plan
+        values[m.SEATS_BY_PLAN] = {(plan_name(body.get("plan_type")),): values[m.SEATS_METRIC][()]}
     return values
 
 

@@ -134,8 +134,10 @@ DEMO_BANNER = (
 def landing_page(snapshot: Snapshot, telemetry_path: str, *, demo: bool = False) -> bytes:
     rows = []
     seats = {state.scope: state for state in snapshot.seats}
+    billing = {state.scope: state for state in snapshot.billing}
     for state in snapshot.scopes:
         seat = seats.get(state.scope)
+        spend = billing.get(state.scope)
         rows.append(
             "<tr>"
             + "".join(
@@ -149,11 +151,12 @@ def landing_page(snapshot: Snapshot, telemetry_path: str, *, demo: bool = False)
                     _ts(state.last_success),
                     redact(state.error or ""),
                     _status(seat) if seat else "–",
+                    _status(spend) if spend else "–",
                 )
             )
             + "</tr>"
         )
-    table = "\n".join(rows) or '<tr><td colspan="8">first refresh not finished yet</td></tr>'
+    table = "\n".join(rows) or '<tr><td colspan="9">first refresh not finished yet</td></tr>'
     path = html.escape(telemetry_path)
     page = f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>GitHub Copilot Exporter</title>
@@ -165,7 +168,7 @@ td,th{{border:1px solid #ccc;padding:.3em .6em;text-align:left}}
 <p>Version {html.escape(__version__)}. <a href="{path}">Metrics</a> ·
 <a href="/healthz">Health</a> · <a href="/readyz">Readiness</a></p>
 <table><tr><th>Type</th><th>Scope</th><th>Source</th><th>Status</th><th>Report day</th>
-<th>Last success</th><th>Last error</th><th>Seats</th></tr>
+<th>Last success</th><th>Last error</th><th>Seats</th><th>Billing</th></tr>
 {table}
 </table></body></html>
 """

@@ -64,6 +64,7 @@ def scope_order(state: ScopeState) -> tuple[int, str]:
 class Snapshot:
     scopes: tuple[ScopeState, ...] = ()
     seats: tuple[ScopeState, ...] = ()  # refreshed on their own schedule
+    billing: tuple[ScopeState, ...] = ()  # spend, on a schedule of its own too
     created: float = field(default_factory=time.time)
     generation: int = 0
     ready: bool = False
@@ -93,8 +94,8 @@ class SnapshotHolder:
         self.update(lambda _current: snapshot)
 
     def update(self, change: Callable[[Snapshot], Snapshot]) -> Snapshot:
-        """Replace the snapshot with ``change(current)``; writers (the usage and the seats
-        refresh) take turns, readers never wait."""
+        """Replace the snapshot with ``change(current)``; writers (the usage, seats and
+        billing refreshes) take turns, readers never wait."""
         with self._lock:
             self._snapshot = replace(
                 change(self._snapshot), generation=self._snapshot.generation + 1

@@ -1,7 +1,7 @@
 """What every source shares: the ``Source`` protocol, its outcomes, failure reasons with the
 advice that goes with each, and the clock.
 
-The sources (reports, legacy, seats) and everything downstream of them (refresh, backfill,
+The sources (reports, legacy, seats, billing) and everything downstream of them (refresh, backfill,
 state file, landing page) speak these words; none of them imports another source for them.
 A failure reason is a label value (``github_copilot_scope_failure{reason}``,
 ``github_copilot_api_request_failures_total{reason}``), so the set is closed and typed.
@@ -40,6 +40,8 @@ Reason = Literal[
     "unsupported",
     "seats_forbidden",
     "seats_not_found",
+    "billing_forbidden",
+    "billing_not_found",
     # the exporter itself
     "internal_error",
 ]
@@ -59,6 +61,12 @@ ADVICE: Final[Mapping[Reason, str]] = {
     "or turn seat metrics off with 'seats.enabled: false'",
     "seats_not_found": "check the name, or turn seat metrics off with 'seats.enabled: false'",
     "app_auth_failed": "check app_id, the private key and that the App is installed",
+    "billing_forbidden": "give the billing credential the permission of the README's token "
+    "permissions table (enterprises take classic PATs only: set GITHUB_BILLING_TOKEN), or "
+    "turn spend metrics off with 'billing.enabled: false'",
+    "billing_not_found": "an organization billed through its enterprise has no bill of its "
+    "own: configure the enterprise as a scope for its spend, or turn spend metrics off with "
+    "'billing.enabled: false'",
 }
 
 

@@ -65,6 +65,7 @@ BY_LAST_AUTHENTICATION = metric("seats_by_last_authentication")
 BY_EDITOR = metric("seats_by_editor")
 BY_TEAM = metric("seats_by_assigning_team")
 ASSIGNED_DIRECTLY = metric("seats_assigned_directly")
+BY_PLAN = metric("seats_by_plan")
 BILLING = metric("billing_info")
 SEATS_REFRESHED = metric("seats_last_success_timestamp_seconds")
 
@@ -625,6 +626,19 @@ def licences() -> p.Row:
                 sort_desc(current(ASSIGNED_DIRECTLY)),
                 legend="{{scope_type}} {{scope}}",
                 w=8,
+            ),
+            p.table_panel(
+                "Seats by plan",
+                seats(
+                    "Seats per Copilot plan (business, enterprise; unknown when GitHub does not "
+                    "say). An enterprise user with seats of both plans counts once, under "
+                    "enterprise. The monthly pool of AI credits is these seats times the "
+                    "credits each plan includes (the Copilot spend dashboard)."
+                ),
+                p.Column("Seats", current(BY_PLAN)),
+                labels={"plan": "Plan"},
+                sort_by="Seats",
+                h=6,
             ),
         ],
     )

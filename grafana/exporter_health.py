@@ -23,6 +23,8 @@ LAST_SUCCESS = metric("last_success_timestamp_seconds").name
 DURATION = metric("refresh_duration_seconds").name
 SEATS_UP = metric("seats_up").name
 SEATS_LAST_SUCCESS = metric("seats_last_success_timestamp_seconds").name
+BILLING_UP = metric("billing_up").name
+BILLING_LAST_SUCCESS = metric("billing_last_success_timestamp_seconds").name
 REQUESTS = metric("api_requests_total").name
 FAILURES = metric("api_request_failures_total").name
 RATE_LIMIT = metric("rate_limit_remaining").name
@@ -281,15 +283,55 @@ def seat_data() -> p.Row:
     )
 
 
+def billing_data() -> p.Row:
+    return p.Row(
+        "Billing data",
+        "The billing refresh of each organization and enterprise: the spend metrics (AI "
+        "credits, budgets) come from the billing endpoints on their own schedule (hourly by "
+        "default), possibly with a credential of their own (github.billing_token).",
+        [
+            p.table_panel(
+                "Billing data status",
+                "One row per exporter job and organization or enterprise: whether the last "
+                f"billing refresh succeeded ({BILLING_UP}), when the spend was last refreshed "
+                "and how old it is. CopilotBillingDataFailing alerts after 3 hours of failures; "
+                "github_copilot_billing_failure and the exporter log say why.",
+                p.Column("State", per_scope(f"{BILLING_UP}{{{SCOPED}}}"), state=True),
+                p.Column(
+                    "Last success",
+                    per_scope(f"{BILLING_LAST_SUCCESS}{{{SCOPED}}}") + " * 1000",
+                    unit="dateTimeAsIso",
+                ),
+                p.Column(
+                    "Spend data age",
+                    per_scope(f"time() - {BILLING_LAST_SUCCESS}{{{SCOPED}}}"),
+                    unit="dtdurations",
+                ),
+                unit="none",
+                w=12,
+            ),
+            p.state_timeline(
+                "Billing refresh state",
+                f"{BILLING_UP} over time per organization and enterprise: green while the last "
+                "billing refresh succeeded, red while it failed.",
+                f"{BILLING_UP}{{{SCOPED}}}",
+                legend=SERIES_LEGEND,
+                w=12,
+            ),
+        ],
+    )
+
+
 def dashboard() -> models.Dashboard:
     return p.build(
         UID,
         "Copilot exporter health",
         "Is the GitHub Copilot exporter working: scrape targets, per-scope refresh state and "
-        "data age, seat data freshness, GitHub API requests, failures and rate limit.",
+        "data age, seat and billing data freshness, GitHub API requests, failures and rate "
+        "limit.",
         tags=["copilot", "github", "exporter"],
         variables=[p.job_variable(), *p.scope_variables()],
-        rows=[overview(), scopes(), github_api(), seat_data()],
+        rows=[overview(), scopes(), github_api(), seat_data(), billing_data()],
         time_from="now-24h",
         refresh="1m",
     )

@@ -20,6 +20,7 @@ from grafana import (
     exporter_health,
     legacy,
     pull_requests_cli,
+    spend,
 )
 from grafana.panels import to_json
 
@@ -32,6 +33,7 @@ BOARDS: dict[str, Callable[[], Dashboard]] = {
     agents.UID: agents.dashboard,
     legacy.UID: legacy.dashboard,
     exporter_health.UID: exporter_health.dashboard,
+    spend.UID: spend.dashboard,
 }
 
 

@@ -40,6 +40,7 @@ DASHBOARD_UIDS = {
     "copilot-agents",
     "copilot-legacy",
     "copilot-exporter-health",
+    "copilot-spend",
 }
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 # Dimension variables each dashboard must offer, and the metric their values come from.
@@ -64,6 +65,9 @@ STATUS_METRICS = {
     "github_copilot_last_success_timestamp_seconds",
     "github_copilot_seats_up",
     "github_copilot_seats_last_success_timestamp_seconds",
+    "github_copilot_billing_up",
+    "github_copilot_billing_last_success_timestamp_seconds",
+    "github_copilot_billing_failure",
     "github_copilot_refresh_duration_seconds",
     "github_copilot_api_requests_total",
     "github_copilot_api_request_failures_total",
@@ -94,7 +98,27 @@ CURRENT_METRICS = {
     "github_copilot_seats_by_assigning_team",
     "github_copilot_seats_assigned_directly",
     "github_copilot_seats_by_last_authentication",
+    "github_copilot_seats_by_plan",
 }
+# Spend gauges (exporter/billing.py): month to date, refreshed hourly, reset on the 1st. Like
+# seat gauges they are read as they are now (and charted at Grafana's own step), never with
+# a 1d step or a sum over time; they may stand beside a daily gauge read the daily way (cost
+# per active user).
+SPEND_METRICS = {
+    "github_copilot_ai_credits",
+    "github_copilot_ai_credits_included",
+    "github_copilot_ai_credits_billed",
+    "github_copilot_ai_credits_gross_usd",
+    "github_copilot_ai_credits_included_usd",
+    "github_copilot_ai_credits_billed_usd",
+    "github_copilot_ai_credits_pool",
+    "github_copilot_billing_month_start_timestamp_seconds",
+    "github_copilot_ai_credits_by_cost_center",
+    "github_copilot_ai_credits_by_user",
+    "github_copilot_budget_amount_usd",
+    "github_copilot_budget_consumed_usd",
+}
+SPEND_DASHBOARD = "copilot-spend"
 # Metrics the dashboards read that shared/METRICS.md does not list: the refresh duration and
 # the seat metrics (status and gauges).
 NOT_IN_CONTRACT = {
@@ -340,7 +364,9 @@ def test_daily_gauges_are_read_one_value_per_day() -> None:
         for query in queries(uid, board):
             assert "sum_over_time" not in query.expr, query.where()
             daily = [
-                m for m, _ in selectors(query.expr) if m not in STATUS_METRICS | CURRENT_METRICS
+                m
+                for m, _ in selectors(query.expr)
+                if m not in STATUS_METRICS | CURRENT_METRICS | SPEND_METRICS
             ]
             if not daily:
                 continue
@@ -385,6 +411,48 @@ def test_seat_gauges_are_read_as_current_values() -> None:
                 f"{query.where()}: seats refresh every few hours; a 1d step hides that"
             )
     assert seen, "no panel reads the seat gauges"
+
+
+def test_spend_gauges_are_read_as_current_values() -> None:
+    seen = False
+    for uid, board in BOARDS.items():
+        for query in queries(uid, board):
+            read = {m for m, _ in selectors(query.expr)}
+            if not read & SPEND_METRICS:
+                continue
+            seen = True
+            assert uid == SPEND_DASHBOARD, f"{query.where()}: spend belongs on {SPEND_DASHBOARD}"
+            assert not read & CURRENT_METRICS, f"{query.where()}: the pool is the seat figure"
+            assert not re.search(
+                r"\b(increase|rate|irate|delta|deriv|\w+_over_time)\(",
+                re.sub(
+                    r"last_over_time\(\s*github_copilot_(?!ai_credits|budget|billing)",
+                    "",
+                    query.expr,
+                ),
+            ), f"{query.where()}: month-to-date gauges are read as they are"
+            assert query.panel_interval != "1d", (
+                f"{query.where()}: spend refreshes hourly; a 1d step hides the month's climb"
+            )
+    assert seen, "no panel reads the spend gauges"
+
+
+def test_the_spend_dashboard_reads_every_spend_metric_and_health_its_status() -> None:
+    from exporter.metrics import all_specs
+
+    spend_specs = {spec.name for spec in all_specs() if spec.group == "billing"}
+    assert spend_specs == SPEND_METRICS, "SPEND_METRICS lists the exporter's spend gauges"
+    read = {
+        m for q in queries(SPEND_DASHBOARD, BOARDS[SPEND_DASHBOARD]) for m, _ in selectors(q.expr)
+    }
+    assert read >= SPEND_METRICS, f"the spend dashboard lacks {sorted(SPEND_METRICS - read)}"
+    health = {
+        m for q in queries(HEALTH_DASHBOARD, BOARDS[HEALTH_DASHBOARD]) for m, _ in selectors(q.expr)
+    }
+    assert {
+        "github_copilot_billing_up",
+        "github_copilot_billing_last_success_timestamp_seconds",
+    } <= health
 
 
 def test_the_licences_row_and_the_seat_freshness_panels() -> None:
@@ -561,6 +629,25 @@ def serves_seat_data(address: str) -> bool:
     return "\ngithub_copilot_seats{" in text
 
 
+def serves_spend_data(address: str) -> bool:
+    """True once the first billing refresh (a job of its own too) has put spend gauges into
+    /metrics, the pool (derived from seats) included."""
+    try:
+        text = httpx.get(f"http://{address}/metrics", timeout=5).text
+    except httpx.HTTPError:
+        return False
+    return "\ngithub_copilot_ai_credits{" in text and "\ngithub_copilot_ai_credits_pool{" in text
+
+
+def wait_for_spend_data(process: prom.ManagedProcess, address: str) -> None:
+    prom.wait_until(
+        lambda: serves_spend_data(address),
+        timeout=30,
+        what=f"{process.name} to serve spend data",
+        process=process,
+    )
+
+
 def wait_for_seat_data(process: prom.ManagedProcess, address: str) -> None:
     prom.wait_until(
         lambda: serves_seat_data(address),
@@ -581,10 +668,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         cleanup.callback(legacy.stop)
         wait_ready(reports, reports_addr)
         wait_for_seat_data(reports, reports_addr)
+        wait_for_spend_data(reports, reports_addr)
         legacy_problem: str | None = None
         try:
             wait_ready(legacy, legacy_addr)
             wait_for_seat_data(legacy, legacy_addr)
+            wait_for_spend_data(legacy, legacy_addr)
         except prom.PrometheusError as exc:
             legacy_problem = f"the legacy demo exporter did not start: {exc}"
             legacy.stop()
@@ -614,14 +703,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             result = prometheus.query(
                 f'count_over_time(up{{job="{REPORTS_JOB}"}}[1m]) >= 3 '
                 f'and on () count(github_copilot_up{{job="{REPORTS_JOB}"}}) > 0 '
-                f'and on () count(github_copilot_seats{{job="{REPORTS_JOB}"}}) > 0'
+                f'and on () count(github_copilot_seats{{job="{REPORTS_JOB}"}}) > 0 '
+                f'and on () count(github_copilot_ai_credits_pool{{job="{REPORTS_JOB}"}}) > 0'
             )
             return bool(result)
 
         prom.wait_until(
             scraped_a_few_times,
             timeout=30,
-            what="three scrapes of the exporter, with seat data",
+            what="three scrapes of the exporter, with seat and spend data",
             process=prometheus.process,
         )
         yield Stack(prometheus, legacy_problem)
@@ -795,5 +885,6 @@ def test_daily_charts_read_one_point_per_day_of_backfilled_history(
 def test_flat_demo_history_raises_no_usage_alert(stack: Stack) -> None:
     # The backfilled week repeats today's values, so neither week-over-week alert may even be
     # pending: if one is, the rule misreads daily data.
-    alerts = {a["labels"]["alertname"] for a in stack.prometheus.query("ALERTS")}
+    # ALERTS series carry the alert name as a label of the instant-query result's "metric".
+    alerts = {a["metric"]["alertname"] for a in stack.prometheus.query("ALERTS")}
     assert not alerts & {"CopilotWeeklyActiveUsersDropped", "CopilotAcceptanceRateCollapsed"}

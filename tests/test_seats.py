@@ -476,6 +476,7 @@ github_copilot_seats_by_editor{editor="vscode",scope="octo",scope_type="organiza
 github_copilot_seats_by_editor{editor="neovim",scope="octo",scope_type="organization"} 1.0
 github_copilot_seats_by_editor{editor="none",scope="octo",scope_type="organization"} 2.0
 github_copilot_seats_by_assigning_team{scope="octo",scope_type="organization",team="web"} 2.0
+github_copilot_seats_by_plan{plan="business",scope="octo",scope_type="organization"} 5.0
 github_copilot_seats_assigned_directly{scope="octo",scope_type="organization"} 3.0
 github_copilot_seats_by_last_authentication{last_authentication="0-1d",scope="octo",\
 scope_type="organization"} 1.0
@@ -642,7 +643,7 @@ def started(store: StaticStore, github: FakeGitHub) -> Iterator[Exporter]:
 
 def test_start_schedules_seats_as_their_own_job(started: Exporter) -> None:
     jobs = {job.id: job for job in started.scheduler.get_jobs()}
-    assert set(jobs) == {"refresh", "seats"}
+    assert set(jobs) == {"refresh", "seats", "billing"}
     assert jobs["seats"].trigger.interval == timedelta(hours=2)
     assert jobs["refresh"].trigger.interval == timedelta(hours=1)
     deadline = time.monotonic() + 10

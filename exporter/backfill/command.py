@@ -17,9 +17,11 @@ from typing import TextIO
 from exporter import cardinality
 from exporter.backfill import writer
 from exporter.backfill.fetch import (
+    BillingDays,
     DayOutcome,
     DaySource,
     ReportDays,
+    billing_days,
     fetch_days,
     legacy_days,
     report_days,
@@ -35,6 +37,7 @@ from exporter.backfill.plan import (
 )
 from exporter.backfill.progress import (
     ALL_SCOPES,
+    ALL_SPEND,
     REASON_TEXT,
     Progress,
     Summary,
@@ -42,6 +45,7 @@ from exporter.backfill.progress import (
     scope_text,
 )
 from exporter.config import Config, ConfigError
+from exporter.refresh import Part
 from exporter.snapshot import ScopeState
 
 log = logging.getLogger(__name__)
@@ -123,6 +127,16 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "objects per file, e.g. org:octo=octo.json org:octo/web=web.json",
     )
     parser.add_argument(
+        "--billing",
+        dest="billing",
+        nargs="?",
+        const="also",
+        choices=["also", "only"],
+        help="also write the spend of each day (AI credits month to date, premium requests "
+        "before June 2026; up to 24 months back) into DAY.billing.om; '--billing only' "
+        "skips the reports",
+    )
+    parser.add_argument(
         "--merge",
         dest="merge",
         type=Path,
@@ -137,14 +151,15 @@ def run(
     stderr: TextIO | None = None,
     stdout: TextIO | None = None,
     client_options: Mapping[str, float] | None = None,
+    today: date | None = None,
 ) -> int:
     """The ``backfill`` subcommand: 0 when every day was fetched or skipped for a reason,
     1 when something failed (the rest is still written), 2 for bad flags or config, 130
-    when interrupted (a rerun resumes)."""
+    when interrupted (a rerun resumes). ``today`` is the run's day (UTC; default: now)."""
     err = stderr or sys.stderr
     out = stdout or sys.stdout
     try:
-        plan = build_plan(args)
+        plan = build_plan(args, today)
     except UsageError as exc:
         print(f"backfill: {exc}", file=err)
         return 2
@@ -155,7 +170,8 @@ def run(
     summary = Summary()
     config = plan.report_config
     todo = _todo(plan, summary)
-    progress = Progress(len(todo), err)
+    spend = _billing_todo(plan, summary)
+    progress = Progress(len(todo) + len(spend), err)
     day_writer = _DayWriter(plan, summary, progress)
     try:
         with logs_clear_the_bar(progress):
@@ -165,6 +181,8 @@ def run(
                     asyncio.run(
                         _fetch_reports(config, plan.today, todo, day_writer, client_options)
                     )
+            if plan.billing_config is not None and spend:
+                asyncio.run(_fetch_billing(plan.billing_config, spend, day_writer, client_options))
             for archive in plan.legacy:
                 day_writer.legacy(archive)
     except KeyboardInterrupt:
@@ -192,6 +210,16 @@ async def _fetch_reports(
         await fetch_days(source, days, lambda outcome: day_writer.fetched(source, outcome))
 
 
+async def _fetch_billing(
+    config: Config,
+    days: Sequence[date],
+    day_writer: _DayWriter,
+    client_options: Mapping[str, float] | None,
+) -> None:
+    async with billing_days(config, client_options) as source:
+        await fetch_days(source, days, lambda outcome: day_writer.fetched(source, outcome))
+
+
 class _DayWriter:
     """Writes each day as it comes and keeps the summary and the progress up to date."""
 
@@ -202,9 +230,11 @@ class _DayWriter:
         # one Shaper for the run: a budget that drops series warns once, not once a day
         self._shaper = cardinality.Shaper(plan.cardinality)
 
-    def _render(self, states: Sequence[ScopeState], day: date) -> writer.Rendered:
+    def _render(
+        self, states: Sequence[ScopeState], day: date, part: Part = "scopes"
+    ) -> writer.Rendered:
         return writer.render(
-            self._shaper.shape(states), writer.sample_timestamp(day), self._plan.labels
+            self._shaper.shape(states), writer.sample_timestamp(day), self._plan.labels, part
         )
 
     def fetched(self, source: DaySource, outcome: DayOutcome) -> None:
@@ -226,11 +256,11 @@ class _DayWriter:
         if not outcome.states:
             self._progress.advance(day, "nothing to write")
             return
-        rendered = self._render(outcome.states, day)
+        rendered = self._render(outcome.states, day, outcome.part)
         writer.write_day(
             self._plan.output, day, rendered.text, complete=outcome.complete, tag=source.file_tag
         )
-        summary.written.append(day)
+        (summary.billing_written if outcome.part == "billing" else summary.written).append(day)
         if not outcome.complete:
             summary.partial.append(day)
         summary.add(rendered, (s.scope for s in outcome.states))
@@ -278,20 +308,34 @@ def _note_legacy_scopes(config: Config, summary: Summary, days: Sequence[date]) 
 
 def _todo(plan: Plan, summary: Summary) -> list[date]:
     """The report days to fetch."""
-    summary.days = len(plan.days)
     config = plan.report_config
+    summary.days = len(plan.days) if config is not None else 0
     if config is None or not any(s.source == "reports" for s in config.scopes):
         return []
     return _missing(plan.days, plan.output, ReportDays.file_tag, summary)
 
 
-def _missing(days: Sequence[date], output: Path, tag: str, summary: Summary) -> list[date]:
+def _billing_todo(plan: Plan, summary: Summary) -> list[date]:
+    """The days whose spend to fetch."""
+    config = plan.billing_config
+    if config is None:
+        return []
+    summary.billing_days = len(plan.days)
+    if not any(not s.is_team for s in config.scopes):
+        summary.notes.append("--billing: no organization or enterprise scope: no spend to fetch")
+        return []
+    return _missing(plan.days, plan.output, BillingDays.file_tag, summary, ALL_SPEND)
+
+
+def _missing(
+    days: Sequence[date], output: Path, tag: str, summary: Summary, what: str = ALL_SCOPES
+) -> list[date]:
     """The days without a complete file of their kind: resumption is a file per day that
     exists or not."""
     todo: list[date] = []
     for day in days:
         if writer.day_file(output, day, tag).exists():
-            summary.skip(ALL_SCOPES, "exists", day)
+            summary.skip(what, "exists", day)
         else:
             todo.append(day)
     return todo

@@ -3,9 +3,9 @@ archived legacy ``/copilot/metrics`` answers.
 
 A kind of day data is a ``DaySource``: given a day, every scope's state for it and what is
 missing, and why. :class:`ReportDays` is the usage reports' (the live ``ReportsSource``,
-so a backfilled day is what the live refresh would have made of it). Another kind, such as
-billing usage fetched day by day, is another ``DaySource`` with its own file tag;
-:func:`fetch_days`, resumption and the writer take it as it is.
+so a backfilled day is what the live refresh would have made of it); :class:`BillingDays`
+is the spend's (the live ``BillingSource``'s requests and parsing), with its own file tag
+and snapshot part; :func:`fetch_days`, resumption and the writer take each as it is.
 """
 
 from __future__ import annotations
@@ -18,13 +18,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final, Literal, Protocol
 
+from exporter import metrics as m
 from exporter.app import make_client
+from exporter.billing import (
+    AI_CREDITS_SINCE,
+    BillingSource,
+    Month,
+    billing_client,
+    failure,
+    usage_values,
+)
 from exporter.config import Config, Scope
-from exporter.github import ApiStats
+from exporter.github import ApiError, ApiStats
 from exporter.legacy import day_of, day_values
+from exporter.refresh import Part
 from exporter.reports import ReportsSource
 from exporter.snapshot import ScopeState
-from exporter.source import Reason, ScopeResult
+from exporter.source import Reason, ScopeFailure, ScopeResult
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +52,12 @@ SkipReason = Literal[
     "legacy_source",  # a 'source: legacy' scope in the config: nothing to fetch
     "undated",  # legacy day object without a date
     "duplicate",  # legacy day object repeated
+    "no_billing",  # the billing endpoint has no bill for the scope (404)
 ]
 
-PERMANENT_SKIPS: Final[frozenset[SkipReason]] = frozenset({"no_data", "team_not_found"})
+PERMANENT_SKIPS: Final[frozenset[SkipReason]] = frozenset(
+    {"no_data", "team_not_found", "no_billing"}
+)
 """Reasons a scope has nothing for a day that are final: the day is complete without it."""
 
 
@@ -56,6 +69,8 @@ class DayOutcome:
     states: tuple[ScopeState, ...]
     skipped: tuple[tuple[Scope, SkipReason], ...] = ()
     failed: tuple[tuple[Scope, Reason, str], ...] = ()
+    part: Part = "scopes"
+    """The snapshot part the states are rendered as (their status metrics follow it)."""
 
     @property
     def complete(self) -> bool:
@@ -148,6 +163,86 @@ async def report_days(
     scopes = [s for s in config.scopes if s.source == "reports"]
     async with client:
         yield ReportDays(ReportsSource(client, lambda: noon), scopes, today)
+
+
+# --- spend ---------------------------------------------------------------------------------
+
+BILLING_MONTHS = 24
+"""GitHub keeps 24 months of billing usage."""
+
+Items = list[Mapping[str, Any]]
+
+
+def billing_history_start(today: date) -> date:
+    """The first day GitHub still has billing usage for: the 1st, 24 months back."""
+    months = today.year * 12 + today.month - 1 - BILLING_MONTHS
+    return date(months // 12, months % 12 + 1, 1)
+
+
+class BillingDays:
+    """Spend as the live exporter showed it at the end of each past day: day D holds the
+    month-to-date values of D's month, the sum of its days from the 1st to D, each day asked
+    once (``day=``) and kept for the later days of its month. AI credits from June 2026, the
+    premium-request endpoint before it, under the same metric names (``sku`` tells them
+    apart). The pool, budgets, cost centers and per-user spend have no history: not here."""
+
+    file_tag = "billing"
+
+    def __init__(self, source: BillingSource, scopes: Sequence[Scope]) -> None:
+        self._source = source
+        self.scopes = tuple(s for s in scopes if not s.is_team)
+        self._days: dict[tuple[Scope, date], asyncio.Task[Items]] = {}
+
+    def _day(self, scope: Scope, day: date) -> asyncio.Task[Items]:
+        """One day's usage items, asked once however many later days need them."""
+        key = (scope, day)
+        if key not in self._days:
+            premium = day < AI_CREDITS_SINCE
+            self._days[key] = asyncio.ensure_future(
+                self._source.usage(scope, Month.of(day).query(day), premium=premium)
+            )
+        return self._days[key]
+
+    async def _scope(self, scope: Scope, day: date) -> ScopeResult | ScopeFailure:
+        month = Month.of(day)
+        try:
+            answers = await asyncio.gather(*(self._day(scope, d) for d in month.days_until(day)))
+        except ApiError as exc:
+            return failure(scope, exc)
+        values = usage_values(item for items in answers for item in items)
+        values[m.BILLING_MONTH_START] = {(): month.start}
+        return ScopeResult(values, day)
+
+    async def fetch_day(self, day: date) -> DayOutcome:
+        outcomes = await asyncio.gather(*(self._scope(scope, day) for scope in self.scopes))
+        states: list[ScopeState] = []
+        skipped: list[tuple[Scope, SkipReason]] = []
+        failed: list[tuple[Scope, Reason, str]] = []
+        for scope, outcome in zip(self.scopes, outcomes, strict=True):
+            if isinstance(outcome, ScopeResult):
+                states.append(ScopeState(scope, up=True, values=outcome.values, report_day=day))
+            elif outcome.reason == "billing_not_found":
+                skipped.append((scope, "no_billing"))
+            else:
+                failed.append((scope, outcome.reason, outcome.describe()))
+        return DayOutcome(day, tuple(states), tuple(skipped), tuple(failed), part="billing")
+
+
+@asynccontextmanager
+async def billing_days(
+    config: Config, client_options: Mapping[str, float] | None = None
+) -> AsyncIterator[BillingDays]:
+    """The config's organization and enterprise scopes as a :class:`BillingDays`, read with
+    the billing credential (``github.billing_token``, else the metrics one)."""
+    options = dict(client_options or {})
+    metrics = make_client(config, ApiStats(), **options)
+    client = billing_client(config, metrics.stats, metrics, **options)
+    async with metrics:
+        try:
+            yield BillingDays(BillingSource(client, config.billing), config.scopes)
+        finally:
+            if client is not metrics:
+                await client.aclose()
 
 
 # --- archived legacy answers --------------------------------------------------------------

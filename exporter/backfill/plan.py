@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from exporter import metrics as m
+from exporter.backfill.fetch import BILLING_MONTHS, billing_history_start
 from exporter.config import Cardinality, Config, ConfigError, Scope, load, scope_from_text
 from exporter.source import utc_now
 
@@ -198,6 +199,8 @@ class Plan:
     merge: Path | None
     today: date
     """The day the run started (UTC): days from it on have no report yet."""
+    billing: bool = False
+    """Whether the spend of each day is fetched too (``--billing``)."""
 
     @property
     def cardinality(self) -> Cardinality:
@@ -207,6 +210,11 @@ class Plan:
     def report_config(self) -> Config | None:
         """The config whose ``source: reports`` scopes are fetched; None when nothing is."""
         return self.config if self.fetch else None
+
+    @property
+    def billing_config(self) -> Config | None:
+        """The config whose organization and enterprise scopes' spend is fetched."""
+        return self.config if self.billing else None
 
 
 def _config_source(args: argparse.Namespace, has_legacy: bool) -> tuple[bool, Path | None]:
@@ -261,12 +269,43 @@ def build_plan(args: argparse.Namespace, today: date | None = None) -> Plan:
     start: date | None = args.start
     end: date | None = args.end
     _check_range(start, end, today)
-    wanted, config_file = _config_source(args, bool(legacy_inputs))
+    spend: str | None = getattr(args, "billing", None)
+    wanted, config_file = _config_source(args, bool(legacy_inputs) and spend is None)
     config = load(config_file) if wanted else None
     fetch = config is not None and (not legacy_inputs or (start is not None and end is not None))
     days = _report_days(config, start, end, today) if config is not None and fetch else ()
+    if spend is not None:
+        _check_billing(config, start, today)
+        fetch = fetch and spend != "only"
     output: Path = args.output
     if output.exists() and not output.is_dir():
         raise UsageError(f"--output {output}: exists and is not a directory")
     legacy = load_legacy(legacy_inputs)
-    return Plan(config, fetch, days, labels, legacy, output, start, end, args.merge, today)
+    return Plan(
+        config,
+        fetch,
+        days,
+        labels,
+        legacy,
+        output,
+        start,
+        end,
+        args.merge,
+        today,
+        billing=spend is not None,
+    )
+
+
+def _check_billing(config: Config | None, start: date | None, today: date) -> None:
+    """Spend needs a config (its scopes and credentials) and a range GitHub still has."""
+    if config is None:
+        raise UsageError(
+            "--billing reads the spend of the config's organization and enterprise scopes: "
+            "give --config.file (or COPILOT_EXPORTER_SCOPES)"
+        )
+    earliest = billing_history_start(today)
+    if start is not None and start < earliest:
+        raise UsageError(
+            f"--from {start}: GitHub keeps {BILLING_MONTHS} months of billing usage; the "
+            f"earliest day is {earliest}"
+        )

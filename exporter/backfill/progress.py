@@ -29,9 +29,13 @@ REASON_TEXT: Final[Mapping[SkipReason, str]] = {
     "archived answers with --legacy-files",
     "undated": "day object without a valid 'date'",
     "duplicate": "day object repeated (the first one was used)",
+    "no_billing": "no bill of its own (404: an organization billed through its enterprise, "
+    "or a wrong name)",
 }
 ALL_SCOPES = "all scopes"
 """The scope text of a day skipped as a whole (its file exists)."""
+ALL_SPEND = "spend of all scopes"
+"""The same for a day of spend (``--billing``)."""
 
 
 class Progress:
@@ -138,6 +142,8 @@ class Summary:
 
     days: int = 0
     written: list[date] = field(default_factory=list)
+    billing_days: int = 0
+    billing_written: list[date] = field(default_factory=list)
     partial: list[date] = field(default_factory=list)
     scopes: set[Scope] = field(default_factory=set)
     series: set[Series] = field(default_factory=set)
@@ -174,6 +180,12 @@ class Summary:
             lines.append(
                 f"  reports: {self.days} days asked, {len(self.written)} written"
                 f"{partial}, {existing} already there"
+            )
+        if self.billing_days:
+            existing = len(self.skipped.get((ALL_SPEND, "exists"), []))
+            lines.append(
+                f"  spend: {self.billing_days} days asked, {len(self.billing_written)} written, "
+                f"{existing} already there"
             )
         if self.legacy_files:
             lines.append(f"  legacy archives: {self.legacy_files} day files written")

@@ -39,6 +39,7 @@ from exporter import files
 from exporter import metrics as m
 from exporter.collector import SnapshotCollector
 from exporter.config import Scope
+from exporter.refresh import Part
 from exporter.snapshot import ScopeState, Snapshot
 
 SAMPLE_OFFSET_SECONDS = 1
@@ -49,7 +50,7 @@ EOF = "# EOF"
 
 # Only what describes the report day is backfilled: refresh times, durations and failure
 # reasons describe the moment a live refresh ran, which a backfill run is not.
-_STATUS_KEPT = frozenset({m.PREFIX + "up", m.PREFIX + "report_day_timestamp_seconds"})
+_STATUS_KEPT = frozenset({m.PREFIX + "up", m.PREFIX + "report_day_timestamp_seconds", m.BILLING_UP})
 _UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9_-]")
 
 Series = tuple[str, tuple[tuple[str, str], ...]]
@@ -87,11 +88,22 @@ def sample_timestamp(day: date) -> int:
 
 
 def day_families(
-    states: Sequence[ScopeState], timestamp: int, labels: Mapping[str, str]
+    states: Sequence[ScopeState],
+    timestamp: int,
+    labels: Mapping[str, str],
+    part: Part = "scopes",
 ) -> list[Metric]:
-    """The families the live collector renders for ``states``, less the status families
-    of a live refresh; every sample carries the target ``labels`` and ``timestamp``."""
-    snapshot = Snapshot(tuple(states), ready=True)
+    """The families the live collector renders for ``states`` as snapshot ``part``, less
+    the status families of a live refresh; every sample carries the target ``labels`` and
+    ``timestamp``."""
+    found = tuple(states)
+    snapshot = (
+        Snapshot(billing=found, ready=True)
+        if part == "billing"
+        else Snapshot(seats=found, ready=True)
+        if part == "seats"
+        else Snapshot(found, ready=True)
+    )
     index = m.spec_index()
     out: list[Metric] = []
     for family in SnapshotCollector(lambda: snapshot).collect():
@@ -135,10 +147,15 @@ class Rendered:
     samples: int
 
 
-def render(states: Sequence[ScopeState], timestamp: int, labels: Mapping[str, str]) -> Rendered:
-    """``states`` as the live collector renders them, each sample stamped with
-    ``timestamp`` and carrying the target ``labels``."""
-    families = day_families(states, timestamp, labels)
+def render(
+    states: Sequence[ScopeState],
+    timestamp: int,
+    labels: Mapping[str, str],
+    part: Part = "scopes",
+) -> Rendered:
+    """``states`` as the live collector renders them (as snapshot ``part``), each sample
+    stamped with ``timestamp`` and carrying the target ``labels``."""
+    families = day_families(states, timestamp, labels, part)
     samples = [sample for family in families for sample in family.samples]
     series = frozenset((s.name, tuple(sorted(s.labels.items()))) for s in samples)
     return Rendered(text(families), series, len(samples))

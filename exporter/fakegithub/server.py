@@ -476,6 +476,10 @@ class FakeGitHub:
         return expires is not None and expires > datetime.now(UTC)
 
     def _route(self, path: str, query: Mapping[str, str]) -> _Reply:
+        spend = self.store.spend()
+        billed = spend.answer(path, query) if spend is not None else None
+        if billed is not None:
+            return _json_reply(*billed)
         if m := _REPORT_RE.fullmatch(path):
             return self._report(
                 m.group(1), unquote(m.group(2)), m.group(3), latest=bool(m.group(4)), query=query

@@ -28,6 +28,7 @@ from operator import lt
 from random import Random
 from typing import Any, Generic, TypeVar
 
+from exporter.fakegithub.billing import SpendBook, simulated_book
 from exporter.fakegithub.store import (
     ENTITY_28DAY_KINDS,
     KINDS_BY_OWNER_TYPE,
@@ -523,6 +524,7 @@ class SimulatedStore:
         lag_days: int = 1,
         legacy: LegacyStatus = "enabled",
         cache_reports: int = 128,
+        pool_runs_out_day: int = 18,
     ) -> None:
         if orgs < 1 or users < 1 or teams_per_org < 0 or enterprise_teams < 0:
             raise ValueError("SimulatedStore needs at least one org and one user")
@@ -540,6 +542,9 @@ class SimulatedStore:
         self._reports: _Lru[tuple[str, str, int], ReportFile] = _Lru(cache_reports)
         self._legacy_days: _Lru[int, dict[str, dict[str, Any]]] = _Lru(64)
         self._seat_cache: _Lru[tuple[str, int], list[dict[str, Any]]] = _Lru(64)
+        self._spend: SpendBook | None = None
+        #: The enterprise's AI-credit pool is used up at the end of this day of each month.
+        self.pool_runs_out_day = pool_runs_out_day
         self._build(orgs, teams_per_org, enterprise_teams)
 
     # --- population ------------------------------------------------------------------------
@@ -1490,6 +1495,31 @@ class SimulatedStore:
             "cli": "enabled",
             "public_code_suggestions": "block",
         }
+
+    # --- the bill (exporter/fakegithub/billing.py) ---------------------------------------
+
+    def credit_use(self, day: date) -> Iterator[tuple[str, str, str, float]]:
+        """(login, org login, model, weight) of each active user's billed AI use on `day`:
+        chat, agent and CLI (code completions are not billed), split 70/30 over the user's
+        two models. The simulated bill spreads its credits by these weights."""
+        bits = self._day(day).bits
+        for user in self.users:
+            flags = bits[user.index]
+            if not flags & 1:
+                continue
+            weight = user.intensity * (
+                (flags >> _CHAT & 1) + 3 * (flags >> _AGENT & 1) + 2 * (flags >> _CLI & 1)
+            )
+            if weight > 0:
+                org = self.orgs[user.org].login
+                yield user.login, org, user.models[0], round(weight * 0.7, 4)
+                yield user.login, org, user.models[1], round(weight * 0.3, 4)
+
+    def spend(self) -> SpendBook:
+        with self._lock:
+            if self._spend is None:
+                self._spend = simulated_book(self, pool_runs_out_day=self.pool_runs_out_day)
+            return self._spend
 
 
 class _LegacyUser:

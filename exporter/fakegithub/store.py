@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal, Protocol
 
+from exporter.fakegithub.billing import SpendBook
+
 ENTITY_1DAY_KINDS = ("enterprise-1-day", "organization-1-day")
 ENTITY_28DAY_KINDS = ("enterprise-28-day", "organization-28-day")
 ENTITY_KINDS = ENTITY_1DAY_KINDS + ENTITY_28DAY_KINDS
@@ -151,6 +153,10 @@ class ReportStore(Protocol):
         """All seat objects of 'orgs/X' or 'enterprises/X'; None for unknown."""
         ...
 
+    def spend(self) -> SpendBook | None:
+        """The bill behind the billing endpoints (AI credits, budgets, cost centers)."""
+        ...
+
 
 # --- file encoding ------------------------------------------------------------------------
 
@@ -235,6 +241,7 @@ class StaticStore:
         self._legacy_status: dict[str, LegacyStatus] = {}
         self._billing: dict[str, JsonObject] = {}
         self._seats: dict[str, list[JsonObject]] = {}
+        self._spend = SpendBook()
 
     # setters
 
@@ -343,6 +350,10 @@ class StaticStore:
         with self._lock:
             seats = self._seats.get(owner)
             return None if seats is None else list(seats)
+
+    def spend(self) -> SpendBook:
+        """The bill; empty at first (every billing endpoint answers 404): fill it in place."""
+        return self._spend
 
 
 def _check_parts(parts: int) -> int:
