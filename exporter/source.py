@@ -31,6 +31,8 @@ Reason = Literal[
     "invalid_response",
     "link_expired",
     "pagination_loop",
+    "foreign_link",
+    "too_large",
     "app_auth_failed",
     # what a source concluded
     "no_data",
@@ -59,6 +61,10 @@ ADVICE: Final[Mapping[Reason, str]] = {
     "or turn seat metrics off with 'seats.enabled: false'",
     "seats_not_found": "check the name, or turn seat metrics off with 'seats.enabled: false'",
     "app_auth_failed": "check app_id, the private key and that the App is installed",
+    "foreign_link": "GitHub (or a proxy in front of it) pointed to another host: check "
+    "github.api_url, which is the only origin the token is sent to",
+    "too_large": "if the answer is genuine, raise limits.max_response_bytes or "
+    "limits.max_download_bytes",
 }
 
 
