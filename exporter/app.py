@@ -11,7 +11,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable, Coroutine, Mapping
-from concurrent.futures import Future
+from concurrent.futures import CancelledError, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -41,6 +41,7 @@ from exporter.webconfig import WebConfig
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_CLOSE_SECONDS = 2.0  # for cancelled requests to unwind at shutdown
 
 
 class LoopThread:
@@ -81,6 +82,7 @@ def make_client(config: Config, stats: ApiStats, **options: float) -> GitHubClie
         if gh.app is not None
         else static_token(gh.token)
     )
+    limits = config.limits
     return GitHubClient(
         gh.api_url,
         token,
@@ -88,6 +90,9 @@ def make_client(config: Config, stats: ApiStats, **options: float) -> GitHubClie
         timeout=gh.timeout,
         concurrency=gh.concurrency,
         max_retries=gh.max_retries,
+        max_response_bytes=limits.max_response_bytes,
+        max_download_bytes=limits.max_download_bytes,
+        deadline=limits.download_deadline,
         **options,
     )
 
@@ -142,6 +147,7 @@ class Exporter:
                 scopes=owners,
                 source_of=lambda _scope: SEATS,
                 clock=self.clock,
+                deadline=min(self.config.limits.max_refresh_duration, self.config.seats.interval),
             )
         self.snapshot_registry = CollectorRegistry(auto_describe=False)
         self.snapshot_registry.register(SnapshotCollector(lambda: self.holder.current))
@@ -157,23 +163,39 @@ class Exporter:
         self.server: ExporterHTTPServer | None = None
         self._stopped = False
         self._server_thread: threading.Thread | None = None
+        self._running: set[Future[object]] = set()
+        self._running_lock = threading.Lock()
 
     def refresh_now(self) -> None:
         """Run one usage refresh to completion (the scheduled job, also used by tests)."""
-        self._run(self.refresher)
-        self.save_state()
+        if self._run(self.refresher):
+            self.save_state()
 
     def refresh_seats_now(self) -> None:
         if self.seats is not None:
             self._run(self.seats)
 
-    def _run(self, refresher: Refresher) -> None:
+    def _run(self, refresher: Refresher) -> bool:
+        """One refresh on the loop; False when it did not finish (a shutdown cancelled it,
+        or it crashed: the next run tries again)."""
+        if self._stopped:
+            return False
+        future: Future[object] = self.loop.submit(refresher.refresh())
+        with self._running_lock:
+            self._running.add(future)
         try:
-            self.loop.run(refresher.refresh())
+            future.result()
+        except CancelledError:  # stop() cancelled it: nothing went wrong
+            log.info("refresh cancelled by the shutdown", extra={"part": refresher.part})
+            return False
         except Exception:  # the job must survive anything: the next run tries again
             log.exception("refresh failed unexpectedly")
-            return
+            return False
+        finally:
+            with self._running_lock:
+                self._running.discard(future)
         self.exposition.prepare()
+        return True
 
     def save_state(self) -> None:
         if self.config.state_file is not None and self.holder.current.scopes:
@@ -218,6 +240,8 @@ class Exporter:
             self.telemetry_path,
             self.web,
             demo=self.config.demo,
+            read_timeout=self.config.limits.http_read_timeout,
+            max_connections=self.config.limits.http_max_connections,
         )
         self._server_thread = threading.Thread(
             target=self.server.serve_forever, args=(0.05,), name="http", daemon=True
@@ -235,7 +259,9 @@ class Exporter:
         return int(self.server.server_address[1])
 
     def stop(self) -> None:
-        """Stop scheduling, stop serving, save the state; a running refresh is abandoned."""
+        """Stop scheduling, stop serving, cancel a running refresh (its requests are
+        cancelled and awaited), save the state; bounded to a few seconds whatever GitHub
+        does."""
         if self._stopped:
             return
         self._stopped = True
@@ -245,15 +271,21 @@ class Exporter:
             self.server.shutdown()
             self.server.server_close()
         try:
-            self.loop.submit(self._close()).result(timeout=5)
+            self.loop.submit(self._close()).result(timeout=_CLOSE_SECONDS + 1)
         except Exception:  # closing is best effort; the process is going away
             log.debug("closing the HTTP client failed", exc_info=True)
+        with self._running_lock:
+            running = list(self._running)
+        for future in running:  # a job thread still waiting is let go
+            future.cancel()
         self.loop.stop()
         self.save_state()
 
     async def _close(self) -> None:
         current = asyncio.current_task()
-        for task in asyncio.all_tasks():
-            if task is not current:
-                task.cancel()
+        tasks = [task for task in asyncio.all_tasks() if task is not current]
+        for task in tasks:
+            task.cancel()
+        if tasks:  # let each cancelled request unwind and close its connection
+            await asyncio.wait(tasks, timeout=_CLOSE_SECONDS)
         await self.client.aclose()
