@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from exporter import metrics as m
+from exporter import sanitise
 from exporter.aggregate import Labels, Values
 from exporter.config import ALL, Cardinality, DimensionRule, ScopeType
 from exporter.snapshot import ScopeState, scope_order
@@ -175,7 +176,8 @@ class Shaper:
         return dict(self._budget.dropped)
 
     def values(self, scope_type: ScopeType, values: Values) -> Values:
-        return apply(self._card, scope_type, values)
+        """One scope's values as exported: label values made safe, then the rules."""
+        return apply(self._card, scope_type, sanitise.values(values))
 
     def enforce(self, states: Iterable[ScopeState]) -> list[ScopeState]:
         return self._budget.enforce(sorted(states, key=scope_order))
