@@ -294,8 +294,9 @@ SETTINGS: tuple[Setting[Any], ...] = (
         "limits.max_refresh_duration",
         duration(minimum=10),
         30 * 60.0,
-        "a refresh still running after this (or after `refresh.interval`, if shorter) is "
-        "cancelled: its unfinished scopes fail with reason `timeout` and keep their values",
+        "a refresh still running after this (or after 90% of `refresh.interval`, if "
+        "shorter) is cancelled: the scopes of a source still at work fail with reason "
+        "`timeout` and keep their values",
     ),
     HTTP_READ_TIMEOUT := Setting(
         "limits.http_read_timeout",
@@ -395,9 +396,10 @@ class Limits:
     http_max_connections: int = HTTP_MAX_CONNECTIONS.default
 
     def refresh_deadline(self, schedule: Schedule) -> float:
-        """Seconds a refresh may run: never past the next run of an interval schedule."""
+        """Seconds a refresh may run: over before the next run of an interval schedule is
+        due (the scheduler skips a run whose predecessor is still going)."""
         if schedule.cron is None:
-            return min(self.max_refresh_duration, schedule.interval)
+            return min(self.max_refresh_duration, 0.9 * schedule.interval)
         return self.max_refresh_duration
 
 

@@ -73,7 +73,7 @@ class Refresher:
             log.debug("refresh of the %s source cancelled at its deadline", name)
             message = (
                 f"the refresh did not finish within {duration_text(self.deadline)} "
-                "(limits.max_refresh_duration, at most the refresh interval) and was cancelled"
+                "(limits.max_refresh_duration, or 90% of refresh.interval) and was cancelled"
             )
             return {s: ScopeFailure("timeout", message) for s in scopes}
         except Exception as exc:  # a bug must not stop the exporter: fail those scopes

@@ -17,6 +17,7 @@ import errno
 import html
 import io
 import logging
+import queue
 import resource
 import socket
 import threading
@@ -25,7 +26,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from prometheus_client import CollectorRegistry
@@ -272,7 +273,10 @@ class Handler(BaseHTTPRequestHandler):
         super().handle_one_request()
 
     def do_GET(self) -> None:
-        self.server.reading(self.connection, False)
+        if not self.server.reading(self.connection, False):
+            # Evicted mid-request: what arrived before the end of file is no request.
+            self.close_connection = True
+            return
         self.connection.settimeout(self.server.read_timeout)  # for writing the answer
         path = self.path.split("?", 1)[0]
         srv = self.server
@@ -353,10 +357,11 @@ def connection_cap(wanted: int) -> int:
     return max(2, min(wanted, soft - _FD_RESERVE))
 
 
-class ExporterHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 128  # the stdlib's 5 refuses connections when scrapers burst
+class ExporterHTTPServer(HTTPServer):
+    """The HTTP server: connections are handled by a pool of at most ``max_connections``
+    threads (started as needed, then kept), so taking a connection costs a queue put."""
+
+    request_queue_size = 1024  # bursts of connections wait in the kernel, not refused
 
     def __init__(
         self,
@@ -381,6 +386,9 @@ class ExporterHTTPServer(ThreadingHTTPServer):
         self._open: dict[socket.socket, bool] = {}
         self._open_lock = threading.Lock()
         self._evicted = 0
+        self._queue: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
+        self._workers = 0
+        self._idle = 0
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, Handler)
@@ -412,13 +420,49 @@ class ExporterHTTPServer(ThreadingHTTPServer):
             self._evict_oldest()
         with self._open_lock:
             self._open[request] = True
-        super().process_request(request, client_address)
+            start = self._idle == 0 and self._workers < self.max_connections
+            if start:
+                self._workers += 1
+        if start:
+            threading.Thread(target=self._work, name="http", daemon=True).start()
+        self._queue.put((request, client_address))
 
-    def reading(self, connection: socket.socket, waiting: bool) -> None:
-        """Mark a connection as waiting for (part of) a request, or as being answered."""
+    def _work(self) -> None:
+        while True:
+            with self._open_lock:
+                self._idle += 1
+            item = self._queue.get()
+            with self._open_lock:
+                self._idle -= 1
+            if item is None:
+                return
+            request, client_address = item
+            try:
+                if self.reading(request, True):  # not evicted while it waited
+                    self.finish_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+
+    def server_close(self) -> None:
+        super().server_close()
         with self._open_lock:
-            if connection in self._open:
-                self._open[connection] = waiting
+            workers, waiting = self._workers, list(self._open)
+        for connection in waiting:  # wake the workers blocked on a client
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(connection, socket.SHUT_RDWR)
+        for _ in range(workers):
+            self._queue.put(None)
+
+    def reading(self, connection: socket.socket, waiting: bool) -> bool:
+        """Mark a connection as waiting for (part of) a request, or as being answered;
+        False when it has been closed to make room."""
+        with self._open_lock:
+            if connection not in self._open:
+                return False
+            self._open[connection] = waiting
+            return True
 
     def _evict_oldest(self) -> None:
         """Close the oldest connection that is still sending its request (or idle between
