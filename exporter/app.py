@@ -62,7 +62,7 @@ class LoopThread:
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=5)
+        self._thread.join(timeout=1)  # a daemon: a loop stuck in a blocking call is left
 
 
 def static_token(token: str | None) -> TokenProvider:
@@ -147,7 +147,9 @@ class Exporter:
                 scopes=owners,
                 source_of=lambda _scope: SEATS,
                 clock=self.clock,
-                deadline=min(self.config.limits.max_refresh_duration, self.config.seats.interval),
+                deadline=min(
+                    self.config.limits.max_refresh_duration, 0.9 * self.config.seats.interval
+                ),
             )
         self.snapshot_registry = CollectorRegistry(auto_describe=False)
         self.snapshot_registry.register(SnapshotCollector(lambda: self.holder.current))
