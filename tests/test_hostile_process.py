@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import select
 import signal
 import socket
@@ -222,11 +223,25 @@ def test_a_stuck_refresh_ends_before_the_next_one_is_due(
 # -- 6. a server that cannot be starved --------------------------------------------------------
 
 
+def room_for_sockets(count: int) -> None:
+    """Raise this process's open-file limit to hold ``count`` sockets and, for a server in
+    this process, their other ends (up to the hard limit; a machine that allows fewer
+    cannot run the test)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 2 * count + 512
+    if soft >= wanted:
+        return
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        pytest.skip(f"the open-file hard limit ({hard}) is below {wanted}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 @contextmanager
 def sockets(count: int, address: tuple[str, int], send: bytes = b"") -> Iterator[int]:
     """``count`` connections to ``address``, opened a hundred at a time (a connection not
     taken within 3 s is given up), each sending ``send`` and then nothing; yields how many
     connected, closes all after."""
+    room_for_sockets(count)
     with ExitStack() as stack:
         connected = 0
         for start in range(0, count, 100):
