@@ -33,9 +33,10 @@ def count(users: int, orgs: int, teams: int, team_breakdowns: str) -> tuple[int,
             GitHubConfig(api_url=fake.api_url, token=TOKEN, timeout=120.0),
             scopes_for(sorted(store.owners())),
             seats=Seats(enabled=False),
+            cardinality=Cardinality(max_series=None),  # count every series, uncut
         )
         if team_breakdowns == "all":
-            card = Cardinality()
+            card = config.cardinality
             config = replace(
                 config,
                 cardinality=replace(

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable, Coroutine, Mapping
-from concurrent.futures import Future
+from concurrent.futures import CancelledError, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -25,13 +25,12 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
 from exporter import state
-from exporter.auth import AppTokens
 from exporter.billing import BillingSource, UserRanking, billing_client, with_pools
+from exporter.clients import make_client
 from exporter.collector import SnapshotCollector, StatusCollector
 from exporter.config import SOURCES, Config
-from exporter.github import ApiStats, GitHubClient, TokenProvider
+from exporter.github import ApiStats, GitHubClient
 from exporter.legacy import LegacySource
-from exporter.logs import register_secret
 from exporter.refresh import Refresher
 from exporter.reports import ReportsSource
 from exporter.seats import SeatsSource
@@ -42,6 +41,7 @@ from exporter.webconfig import WebConfig
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_CLOSE_SECONDS = 2.0  # for cancelled requests to unwind at shutdown
 
 
 class LoopThread:
@@ -62,35 +62,7 @@ class LoopThread:
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=5)
-
-
-def static_token(token: str | None) -> TokenProvider:
-    async def provide(_path: str) -> str | None:
-        return token
-
-    return provide
-
-
-def make_client(config: Config, stats: ApiStats, **options: float) -> GitHubClient:
-    """The GitHub client a config describes: its URL, limits and credentials (a token, or a
-    GitHub App whose installation tokens are bought per org)."""
-    gh = config.github
-    register_secret(gh.token)
-    token = (
-        AppTokens(gh.app, gh.api_url, stats).token_for
-        if gh.app is not None
-        else static_token(gh.token)
-    )
-    return GitHubClient(
-        gh.api_url,
-        token,
-        stats=stats,
-        timeout=gh.timeout,
-        concurrency=gh.concurrency,
-        max_retries=gh.max_retries,
-        **options,
-    )
+        self._thread.join(timeout=1)  # a daemon: a loop stuck in a blocking call is left
 
 
 SourceFactory = Callable[[GitHubClient, Clock], Mapping[str, Source]]
@@ -144,7 +116,7 @@ class Exporter:
             if restored is not None:
                 self.holder.swap(restored)
         self.loop = LoopThread()
-        self.client = make_client(self.config, self.stats, **self.client_options)
+        self.client = make_client(self.config, self.stats, self.client_options)
         sources = self.sources(self.client, self.clock)
         usage: dict[str, Source] = {name: sources[name] for name in SOURCES}
         self.refresher = Refresher(self.config, usage, self.holder, clock=self.clock)
@@ -162,12 +134,13 @@ class Exporter:
                 source_of=lambda _scope: SEATS,
                 clock=self.clock,
                 derive=derive,
+                deadline=self._deadline(self.config.seats.interval),
             )
         self.billing_client = self.client
         self.billing: Refresher | None = None
         if self.config.billing.enabled:
             self.billing_client = billing_client(
-                self.config, self.stats, self.client, **self.client_options
+                self.config, self.stats, self.client, self.client_options
             )
             source = self.billing_source(self.config, self.billing_client, self.client, self.clock)
             self.billing = Refresher(
@@ -179,6 +152,7 @@ class Exporter:
                 source_of=lambda _scope: BILLING,
                 clock=self.clock,
                 derive=derive,
+                deadline=self._deadline(self.config.billing.interval),
             )
         self.snapshot_registry = CollectorRegistry(auto_describe=False)
         self.snapshot_registry.register(SnapshotCollector(lambda: self.holder.current))
@@ -194,11 +168,13 @@ class Exporter:
         self.server: ExporterHTTPServer | None = None
         self._stopped = False
         self._server_thread: threading.Thread | None = None
+        self._running: set[Future[object]] = set()
+        self._running_lock = threading.Lock()
 
     def refresh_now(self) -> None:
         """Run one usage refresh to completion (the scheduled job, also used by tests)."""
-        self._run(self.refresher)
-        self.save_state()
+        if self._run(self.refresher):
+            self.save_state()
 
     def refresh_seats_now(self) -> None:
         if self.seats is not None:
@@ -211,13 +187,31 @@ class Exporter:
     def _pools(self, snapshot: Snapshot) -> Snapshot:
         return with_pools(snapshot, self.config.billing.credits_per_seat)
 
-    def _run(self, refresher: Refresher) -> None:
+    def _deadline(self, interval: float) -> float:
+        """A part on its own schedule ends before its next run is due."""
+        return min(self.config.limits.max_refresh_duration, 0.9 * interval)
+
+    def _run(self, refresher: Refresher) -> bool:
+        """One refresh on the loop; False when it did not finish (a shutdown cancelled it,
+        or it crashed: the next run tries again)."""
+        if self._stopped:
+            return False
+        future: Future[object] = self.loop.submit(refresher.refresh())
+        with self._running_lock:
+            self._running.add(future)
         try:
-            self.loop.run(refresher.refresh())
+            future.result()
+        except CancelledError:  # stop() cancelled it: nothing went wrong
+            log.info("refresh cancelled by the shutdown", extra={"part": refresher.part})
+            return False
         except Exception:  # the job must survive anything: the next run tries again
             log.exception("refresh failed unexpectedly")
-            return
+            return False
+        finally:
+            with self._running_lock:
+                self._running.discard(future)
         self.exposition.prepare()
+        return True
 
     def save_state(self) -> None:
         if self.config.state_file is not None and self.holder.current.scopes:
@@ -272,6 +266,8 @@ class Exporter:
             self.telemetry_path,
             self.web,
             demo=self.config.demo,
+            read_timeout=self.config.limits.http_read_timeout,
+            max_connections=self.config.limits.http_max_connections,
         )
         self._server_thread = threading.Thread(
             target=self.server.serve_forever, args=(0.05,), name="http", daemon=True
@@ -289,7 +285,9 @@ class Exporter:
         return int(self.server.server_address[1])
 
     def stop(self) -> None:
-        """Stop scheduling, stop serving, save the state; a running refresh is abandoned."""
+        """Stop scheduling, stop serving, cancel a running refresh (its requests are
+        cancelled and awaited), save the state; bounded to a few seconds whatever GitHub
+        does."""
         if self._stopped:
             return
         self._stopped = True
@@ -299,17 +297,23 @@ class Exporter:
             self.server.shutdown()
             self.server.server_close()
         try:
-            self.loop.submit(self._close()).result(timeout=5)
+            self.loop.submit(self._close()).result(timeout=_CLOSE_SECONDS + 1)
         except Exception:  # closing is best effort; the process is going away
             log.debug("closing the HTTP client failed", exc_info=True)
+        with self._running_lock:
+            running = list(self._running)
+        for future in running:  # a job thread still waiting is let go
+            future.cancel()
         self.loop.stop()
         self.save_state()
 
     async def _close(self) -> None:
         current = asyncio.current_task()
-        for task in asyncio.all_tasks():
-            if task is not current:
-                task.cancel()
+        tasks = [task for task in asyncio.all_tasks() if task is not current]
+        for task in tasks:
+            task.cancel()
+        if tasks:  # let each cancelled request unwind and close its connection
+            await asyncio.wait(tasks, timeout=_CLOSE_SECONDS)
         await self.client.aclose()
         if self.billing_client is not self.client:
             await self.billing_client.aclose()

@@ -9,6 +9,7 @@ renewed five minutes before they expire; the installation is looked up per org
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,11 +18,25 @@ import httpx
 import jwt
 
 from exporter.config import AppAuth
-from exporter.github import API_VERSION, USER_AGENT, ApiError, ApiStats, transport_errors
+from exporter.github import (
+    API_VERSION,
+    USER_AGENT,
+    ApiError,
+    ApiStats,
+    read_at_most,
+    transport_errors,
+)
 from exporter.logs import register_secret
 from exporter.source import Reason
 
 _RENEW_BEFORE = 300.0
+_MAX_ANSWER = 1 << 20  # an installation or token answer is a few hundred bytes
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: bytes
 
 
 @dataclass(frozen=True)
@@ -60,41 +75,54 @@ class AppTokens:
                 self._tokens[installation] = cached
             return cached.value
 
-    async def _request(self, method: str, endpoint: str, path: str) -> httpx.Response:
+    async def _request(self, method: str, endpoint: str, path: str) -> _Answer:
+        """One request to the API's own origin; redirects are not followed (the JWT goes
+        nowhere else), the answer is bounded in size and time."""
         headers = {
             "Authorization": f"Bearer {self.app_jwt()}",
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": API_VERSION,
             "User-Agent": USER_AGENT,
         }
-        async with httpx.AsyncClient(timeout=self._timeout) as client:
+        async with httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as client:
             with transport_errors(endpoint, endpoint, self._stats):
-                response = await client.request(method, f"{self._api_url}{path}", headers=headers)
-        self._stats.request(endpoint, str(response.status_code))
-        if response.status_code >= 300:
-            reason: Reason = "unauthorized" if response.status_code == 401 else "app_auth_failed"
+                deadline = asyncio.get_running_loop().time() + 2 * self._timeout
+                async with asyncio.timeout_at(deadline):
+                    request = client.build_request(
+                        method, f"{self._api_url}{path}", headers=headers
+                    )
+                    response = await client.send(request, stream=True)
+                try:
+                    body = await read_at_most(response, _MAX_ANSWER, deadline)
+                finally:
+                    await response.aclose()
+        status = response.status_code
+        self._stats.request(endpoint, str(status))
+        if status >= 300 or body is None:
+            reason: Reason = "unauthorized" if status == 401 else "app_auth_failed"
             self._stats.failure(endpoint, reason)
             raise ApiError(
                 reason,
-                f"GitHub App authentication failed: {endpoint} answered {response.status_code}",
-                response.status_code,
+                f"GitHub App authentication failed: {endpoint} answered {status}"
+                + ("" if body is not None else " with more than 1 MiB"),
+                status,
                 endpoint,
             )
-        return response
+        return _Answer(status, body)
 
-    def _field(self, response: httpx.Response, endpoint: str, key: str) -> str:
+    def _field(self, response: _Answer, endpoint: str, key: str) -> str:
         """One field of a JSON object answer; anything else is an invalid answer."""
         try:
-            body = response.json()
+            body = json.loads(response.body)
             value = body[key] if isinstance(body, dict) else None
-        except ValueError:
+        except (ValueError, RecursionError):
             value = None
         if not isinstance(value, str | int) or isinstance(value, bool):
             self._stats.failure(endpoint, "invalid_response")
             raise ApiError(
                 "invalid_response",
                 f"{endpoint}: answer has no {key!r}",
-                response.status_code,
+                response.status,
                 endpoint,
             )
         return str(value)

@@ -52,6 +52,7 @@ from typing import Any
 
 from exporter import metrics as m
 from exporter.aggregate import Labels, Values, label, number
+from exporter.clients import make_client, static_token
 from exporter.config import Billing, Config, OwnerRoot, Scope
 from exporter.github import ApiError, ApiStats, GitHubClient, Response, api_path, next_link
 from exporter.logs import register_secret
@@ -566,26 +567,18 @@ class SecondTokenStats(ApiStats):
 
 
 def billing_client(
-    config: Config, stats: ApiStats, metrics: GitHubClient, **options: float
+    config: Config,
+    stats: ApiStats,
+    metrics: GitHubClient,
+    options: Mapping[str, float] | None = None,
 ) -> GitHubClient:
     """The client of the billing endpoints: with ``github.billing_token`` its own (enterprise
     billing takes classic PATs only, while the metrics may come through a GitHub App),
     otherwise the metrics client itself."""
-    gh = config.github
-    token = gh.billing_token
+    token = config.github.billing_token
     if token is None:
         return metrics
     register_secret(token)
-
-    async def provide(_path: str) -> str | None:
-        return token
-
-    return GitHubClient(
-        gh.api_url,
-        provide,
-        stats=SecondTokenStats(stats, "billing"),
-        timeout=gh.timeout,
-        concurrency=gh.concurrency,
-        max_retries=gh.max_retries,
-        **options,
+    return make_client(
+        config, SecondTokenStats(stats, "billing"), options, token=static_token(token)
     )

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from exporter import metrics as m
+from exporter import sanitise
 from exporter.aggregate import Labels, Values
 from exporter.config import ALL, Cardinality, DimensionRule, Scope, ScopeType
 from exporter.snapshot import ScopeState, scope_order
@@ -180,7 +181,8 @@ class Shaper:
         return dict(self._budget.dropped)
 
     def values(self, scope: Scope, values: Values) -> Values:
-        return apply(self._card, scope.type, values, scope.dimensions)
+        """One scope's values as exported: label values made safe, then the rules."""
+        return apply(self._card, scope.type, sanitise.values(values), scope.dimensions)
 
     def enforce(self, states: Iterable[ScopeState]) -> list[ScopeState]:
         return self._budget.enforce(sorted(states, key=scope_order))

@@ -13,23 +13,26 @@ scope_type="organization"} 12.0
 
 from __future__ import annotations
 
+import logging
 from calendar import timegm
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from exporter import __version__
+from exporter import __version__, sanitise
 from exporter import metrics as m
+from exporter.aggregate import Labels
 from exporter.github import ApiStats
-from exporter.snapshot import Snapshot
+from exporter.snapshot import ScopeState, Snapshot
 
+log = logging.getLogger(__name__)
 _SPEC = m.spec_index()
 
 
 def _gauge(name: str) -> GaugeMetricFamily:
     spec = _SPEC[name]
-    return GaugeMetricFamily(name, spec.help, labels=spec.all_labels)
+    return GaugeMetricFamily(name, sanitise.text(spec.help, None), labels=spec.all_labels)
 
 
 class SnapshotCollector(Collector):
@@ -43,21 +46,32 @@ class SnapshotCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         snapshot = self._snapshot()
-        yield from self._status(snapshot)
+        try:
+            status = list(self._status(snapshot))
+        except Exception:  # values a snapshot must not hold: the scope metrics still go out
+            log.error("cannot render the status metrics", exc_info=True)
+            status = []
+        yield from status
         families: dict[str, GaugeMetricFamily] = {}
+        broken: set[str] = set()
         for state in (*snapshot.scopes, *snapshot.seats, *snapshot.billing):
-            scope_labels = (state.scope.type, state.scope.name)
             for name, samples in state.values.items():
+                if name in broken or name not in _SPEC:
+                    continue
                 family = families.get(name)
                 if family is None:
-                    if name not in _SPEC:
-                        continue
                     family = families[name] = _gauge(name)
-                for labels, value in samples.items():
-                    family.add_metric((*scope_labels, *labels), value)
+                try:
+                    _add(family, state, samples)
+                except (TypeError, ValueError) as exc:  # one family left out, not /metrics
+                    broken.add(name)
+                    log.error(
+                        "cannot render a metric family: left out of /metrics",
+                        extra={"family": name, "err": f"{type(exc).__name__}: {exc}"},
+                    )
         for spec in m.all_specs():  # table order, for stable output
             family = families.get(spec.name)
-            if family is not None:
+            if family is not None and spec.name not in broken:
                 yield family
 
     @staticmethod
@@ -128,6 +142,17 @@ def _billing_status(snapshot: Snapshot) -> Iterator[Metric]:
     yield from (f for f in (up, success, reason) if f.samples)
 
 
+def _add(family: GaugeMetricFamily, state: ScopeState, samples: dict[Labels, float]) -> None:
+    """One scope's samples of a family; a value or label count the metric cannot take
+    raises before anything of the family is rendered."""
+    scope_labels = (state.scope.type, sanitise.text(state.scope.name))
+    width = len(_SPEC[family.name].labels)
+    for labels, value in samples.items():
+        if len(labels) != width:
+            raise ValueError(f"{len(labels)} label values where the metric has {width}")
+        family.add_metric((*scope_labels, *labels), float(value))
+
+
 class StatusCollector(Collector):
     """Live exporter tallies: API requests and failures, rate limit, refresh runs, build."""
 
@@ -164,7 +189,7 @@ class StatusCollector(Collector):
 def _counter(name: str, values: Iterable[tuple[Sequence[str], int]]) -> CounterMetricFamily:
     spec = _SPEC[m.PREFIX + name]
     family = CounterMetricFamily(
-        spec.name.removesuffix("_total"), spec.help, labels=spec.all_labels
+        spec.name.removesuffix("_total"), sanitise.text(spec.help, None), labels=spec.all_labels
     )
     for labels, value in sorted(values):
         family.add_metric(labels, float(value))

@@ -42,6 +42,7 @@ from exporter.settings import (
     number,
     read_text,
     shown,
+    size,
     text,
     unknown_keys,
     whole,
@@ -144,6 +145,9 @@ def _scope_list(text: str) -> object:
 
 
 ALL = None  # every breakdown
+# The 50,000-developer benchmark estate makes ~157k series with the default breakdowns
+# (README, "How many series"): the default budget leaves it whole, with headroom.
+DEFAULT_MAX_SERIES = 250_000
 # Teams are many: by default they get totals plus editor and feature only.
 TEAM_BREAKDOWNS = frozenset({"editor", "feature"})
 
@@ -347,9 +351,54 @@ SETTINGS: tuple[Setting[Any], ...] = (
     MAX_SERIES := Setting[int | None](
         "cardinality.max_series",
         whole(),
-        None,
+        DEFAULT_MAX_SERIES,
         "series budget: over it the finest breakdowns are dropped first, "
-        "`github_copilot_series_dropped{breakdown}` says how many, and one warning is logged",
+        "`github_copilot_series_dropped{breakdown}` says how many, and one warning is logged "
+        "(the default holds a 50,000-developer estate with the default breakdowns)",
+    ),
+    MAX_RESPONSE_BYTES := Setting(
+        "limits.max_response_bytes",
+        size(1 << 10),
+        64 << 20,
+        "largest API answer read (after decompression); a larger one fails its scope "
+        "with reason `too_large`",
+    ),
+    MAX_DOWNLOAD_BYTES := Setting(
+        "limits.max_download_bytes",
+        size(1 << 10),
+        1 << 30,
+        "largest report file read from one download link (after decompression; a "
+        "users-1-day file of 200,000 developers is ~360 MB); larger fails with `too_large`",
+    ),
+    DOWNLOAD_DEADLINE := Setting(
+        "limits.download_deadline",
+        duration(),
+        15 * 60.0,
+        "total time for one API answer or report download (each read also has "
+        "`github.timeout`); slower fails with reason `timeout`",
+    ),
+    MAX_REFRESH_DURATION := Setting(
+        "limits.max_refresh_duration",
+        duration(minimum=10),
+        30 * 60.0,
+        "a refresh still running after this (or after 90% of `refresh.interval`, if "
+        "shorter) is cancelled: the scopes of a source still at work fail with reason "
+        "`timeout` and keep their values",
+    ),
+    HTTP_READ_TIMEOUT := Setting(
+        "limits.http_read_timeout",
+        duration(minimum=0.1, maximum=3600),
+        10.0,
+        "the exporter's HTTP server: time a client has to send a whole request (and to "
+        "take the answer); an idle keep-alive connection is closed after it too",
+    ),
+    HTTP_MAX_CONNECTIONS := Setting(
+        "limits.http_max_connections",
+        whole(2, 100_000),
+        256,
+        "open connections to the exporter's HTTP server; at the cap, the oldest connection "
+        "still sending its request is closed to make room (also kept below the open-file "
+        "limit)",
     ),
 )
 
@@ -446,6 +495,25 @@ class Billing:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Bounds on what one hostile or broken answer, or client, can cost."""
+
+    max_response_bytes: int = MAX_RESPONSE_BYTES.default
+    max_download_bytes: int = MAX_DOWNLOAD_BYTES.default
+    download_deadline: float = DOWNLOAD_DEADLINE.default
+    max_refresh_duration: float = MAX_REFRESH_DURATION.default
+    http_read_timeout: float = HTTP_READ_TIMEOUT.default
+    http_max_connections: int = HTTP_MAX_CONNECTIONS.default
+
+    def refresh_deadline(self, schedule: Schedule) -> float:
+        """Seconds a refresh may run: over before the next run of an interval schedule is
+        due (the scheduler skips a run whose predecessor is still going)."""
+        if schedule.cron is None:
+            return min(self.max_refresh_duration, 0.9 * schedule.interval)
+        return self.max_refresh_duration
+
+
+@dataclass(frozen=True)
 class Config:
     github: GitHubConfig
     scopes: tuple[Scope, ...]
@@ -457,6 +525,7 @@ class Config:
     seats: Seats = Seats()
     demo: bool = False  # simulated data from the built-in fake GitHub, never real
     billing: Billing = Billing()
+    limits: Limits = Limits()
 
 
 def parse_scope_list(text: str) -> list[dict[str, str]]:
@@ -729,6 +798,17 @@ def _billing(billing: Section) -> Billing:
     )
 
 
+def _limits(limits: Section) -> Limits:
+    return Limits(
+        limits.get(MAX_RESPONSE_BYTES),
+        limits.get(MAX_DOWNLOAD_BYTES),
+        limits.get(DOWNLOAD_DEADLINE),
+        limits.get(MAX_REFRESH_DURATION),
+        limits.get(HTTP_READ_TIMEOUT),
+        limits.get(HTTP_MAX_CONNECTIONS),
+    )
+
+
 def build(raw: object, env: Mapping[str, str], origin: str = "config") -> Config:
     """Validate a parsed YAML document (plus environment) into a :class:`Config`; every
     problem at once in a :class:`ConfigError`."""
@@ -746,9 +826,19 @@ def build(raw: object, env: Mapping[str, str], origin: str = "config") -> Config
     cardinality = _cardinality(root.section("cardinality"))
     seats = _seats(root.section("seats"))
     billing = _billing(root.section("billing"))
+    limits = _limits(root.section("limits"))
     problems.check(origin)
     return Config(
-        github, scopes, source, refresh, state_file, origin, cardinality, seats, billing=billing
+        github,
+        scopes,
+        source,
+        refresh,
+        state_file,
+        origin,
+        cardinality,
+        seats,
+        billing=billing,
+        limits=limits,
     )
 
 

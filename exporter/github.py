@@ -16,7 +16,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +25,7 @@ import httpx
 
 from exporter import __version__
 from exporter.logs import redact, redact_url
+from exporter.settings import size_text
 from exporter.source import Reason
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ USER_AGENT = f"github-copilot-exporter/{__version__}"
 DOWNLOAD_ENDPOINT = "report_download"
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="([^"]+)"')
 _MAX_RATE_LIMIT_WAIT = 15 * 60.0
+MAX_REDIRECTS = 5
 
 
 class ApiError(Exception):
@@ -58,14 +60,20 @@ def transport_errors(endpoint: str, what: str, stats: ApiStats | None = None) ->
     """
     try:
         yield
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, TimeoutError) as exc:
         error = _transport_error(exc, endpoint, what)
         if stats is not None:
             stats.failure(endpoint, error.reason)
         raise error from None
 
 
-def _transport_error(exc: httpx.HTTPError, endpoint: str, what: str) -> ApiError:
+def _transport_error(exc: httpx.HTTPError | TimeoutError, endpoint: str, what: str) -> ApiError:
+    if isinstance(exc, TimeoutError):  # the whole answer's deadline, not one read's
+        return ApiError(
+            "timeout",
+            f"{what} timed out: not complete within limits.download_deadline",
+            endpoint=endpoint,
+        )
     if isinstance(exc, httpx.TimeoutException):
         return ApiError("timeout", f"{what} timed out", endpoint=endpoint)
     if isinstance(exc, httpx.DecodingError):  # e.g. a corrupt gzip body
@@ -77,6 +85,26 @@ def _transport_error(exc: httpx.HTTPError, endpoint: str, what: str) -> ApiError
         f"{what} failed: the connection broke off ({type(exc).__name__})",
         endpoint=endpoint,
     )
+
+
+Origin = tuple[str, str, int]
+
+
+def origin(url: str | httpx.URL) -> Origin | None:
+    """(scheme, host, port) of an http(s) URL; None for anything else. Credentials are
+    only ever sent to the configured API's origin."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        return None
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    return parsed.scheme, parsed.host.lower(), port
+
+
+def _origin_text(found: Origin | None) -> str:
+    return f"{found[0]}://{found[1]}:{found[2]}" if found else "a URL that is not http(s)"
 
 
 def api_path(template: str, **params: str) -> str:
@@ -132,9 +160,13 @@ class Response:
     url: str
 
     def json(self) -> Any:
+        """The body as JSON; ValueError for anything else, nesting too deep included."""
         import json
 
-        return json.loads(self.body)
+        try:
+            return json.loads(self.body)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 TokenProvider = Callable[[str], Awaitable[str | None]]
@@ -162,7 +194,7 @@ def _github_message(body: bytes) -> str:
 
         message = json.loads(body).get("message")
         return str(message)[:200] if message else ""
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return ""
 
 
@@ -197,9 +229,17 @@ class GitHubClient:
         backoff: float = 1.0,
         min_rate_limit_wait: float = 60.0,
         max_rate_limit_wait: float = _MAX_RATE_LIMIT_WAIT,
+        max_response_bytes: int = 64 << 20,
+        max_download_bytes: int = 1 << 30,
+        deadline: float = 15 * 60.0,
     ) -> None:
         self.api_url = api_url.rstrip("/")
+        self._origin = origin(self.api_url)
+        self._base_path = httpx.URL(self.api_url).path.rstrip("/")
         self._token = token
+        self._max_response = max_response_bytes
+        self._max_download = max_download_bytes
+        self._deadline = deadline
         self.stats = stats or ApiStats()
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         self._semaphore = asyncio.Semaphore(concurrency)
@@ -214,15 +254,12 @@ class GitHubClient:
             "X-GitHub-Api-Version": API_VERSION,
             "User-Agent": USER_AGENT,
         }
-        self._api = httpx.AsyncClient(
-            headers=headers, timeout=self._timeout, limits=limits, follow_redirects=True
-        )
+        # Redirects are followed by hand (:meth:`_open`): the token goes to the API's origin
+        # only, and no redirect's body is read.
+        self._api = httpx.AsyncClient(headers=headers, timeout=self._timeout, limits=limits)
         # A separate client without any credentials: signed links must never see the token.
         self._downloads = httpx.AsyncClient(
-            headers={"User-Agent": USER_AGENT},
-            timeout=self._timeout,
-            limits=limits,
-            follow_redirects=True,
+            headers={"User-Agent": USER_AGENT}, timeout=self._timeout, limits=limits
         )
 
     async def aclose(self) -> None:
@@ -250,10 +287,29 @@ class GitHubClient:
 
         ``endpoint`` is the path template used as a metric label.
         """
-        url = path if path.startswith("http") else f"{self.api_url}{path}"
-        token = await self._token(path)
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return await self._request(self._api, endpoint, method, url, params, headers, ok)
+        url = self._url(endpoint, path)
+        token = await self._token(self._api_path(url))
+        return await self._request(self._api, endpoint, method, url, params, token, ok)
+
+    def _url(self, endpoint: str, path: str) -> str:
+        """The URL of an API path, or an absolute URL GitHub handed back; one of another
+        origin is refused: it would get the token."""
+        if path.startswith("/"):
+            return f"{self.api_url}{path}"
+        found = origin(path)
+        if found is None or found != self._origin:
+            self.stats.failure(endpoint, "foreign_link")
+            raise ApiError(
+                "foreign_link",
+                f"{endpoint}: GitHub's answer points to {_origin_text(found)}, not to "
+                f"{_origin_text(self._origin)}; not followed",
+                endpoint=endpoint,
+            )
+        return path
+
+    def _api_path(self, url: str) -> str:
+        """``/orgs/x/...`` of an API URL (what a token provider chooses the token by)."""
+        return httpx.URL(url).path.removeprefix(self._base_path) or "/"
 
     async def paginate(
         self,
@@ -267,9 +323,13 @@ class GitHubClient:
         response = await self.get(endpoint, path, params)
         yield response
         for _ in range(max_pages):
-            nxt = next_link(response.headers.get("link", ""))
-            if nxt is None:
+            found = next_link(response.headers.get("link", ""))
+            if found is None:
                 return
+            try:
+                nxt = str(httpx.URL(response.url).join(found))  # GitHub's are absolute already
+            except httpx.InvalidURL:
+                nxt = found  # refused as foreign by get()
             if nxt in seen or nxt == response.url:
                 raise ApiError(
                     "pagination_loop",
@@ -284,7 +344,10 @@ class GitHubClient:
         )
 
     async def download(self, url: str) -> AsyncIterator[bytes]:
-        """Stream a signed report file, without credentials; retries only before the body."""
+        """Stream a signed report file, without credentials; retries only before the body.
+
+        Bounded: at most ``max_download_bytes`` (decompressed) within the deadline.
+        """
         attempt = 0
         what = f"download of {redact_url(url)}"
         while True:
@@ -293,11 +356,17 @@ class GitHubClient:
             async with self._semaphore:
                 await self._wait_turn()  # inside: queued requests also honour a new pause
                 with transport_errors(DOWNLOAD_ENDPOINT, what, self.stats):
-                    async with self._downloads.stream("GET", url) as response:
+                    deadline = asyncio.get_running_loop().time() + self._deadline
+                    async with self._open(self._downloads, "GET", url, deadline) as response:
                         status = response.status_code
                         self.stats.request(DOWNLOAD_ENDPOINT, str(status))
                         if status == 200:
-                            async for chunk in response.aiter_bytes():
+                            self._check_length(response, DOWNLOAD_ENDPOINT, what)
+                            size = 0
+                            async for chunk in _chunks(response, deadline):
+                                size += len(chunk)
+                                if size > self._max_download:
+                                    raise self._too_large(DOWNLOAD_ENDPOINT, what, status)
                                 self.stats.downloaded(len(chunk))
                                 yield chunk
                             return
@@ -317,6 +386,68 @@ class GitHubClient:
             if retry:
                 await self._sleep_backoff(attempt)
 
+    @asynccontextmanager
+    async def _open(
+        self,
+        client: httpx.AsyncClient,
+        method: str,
+        url: str,
+        deadline: float,
+        *,
+        params: Mapping[str, str] | None = None,
+        token: str | None = None,
+    ) -> AsyncIterator[httpx.Response]:
+        """Send a request and open its answer (body unread), following up to
+        :data:`MAX_REDIRECTS` redirects; ``token`` goes to the API's origin and nowhere else."""
+        for _ in range(MAX_REDIRECTS + 1):
+            headers = (
+                {"Authorization": f"Bearer {token}"}
+                if token and origin(url) == self._origin
+                else {}
+            )
+            request = client.build_request(method, url, params=params, headers=headers)
+            async with asyncio.timeout_at(deadline):
+                response = await client.send(request, stream=True)
+            if not response.has_redirect_location:
+                try:
+                    yield response
+                finally:
+                    await response.aclose()
+                return
+            await response.aclose()
+            url = str(response.url.join(response.headers["location"]))
+            params = None  # the location holds the query it wants
+            if response.status_code == 303:
+                method = "GET"
+        raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects", request=request)
+
+    def _cap(self, endpoint: str) -> tuple[int, str]:
+        if endpoint == DOWNLOAD_ENDPOINT:
+            return self._max_download, "limits.max_download_bytes"
+        return self._max_response, "limits.max_response_bytes"
+
+    def _check_length(self, response: httpx.Response, endpoint: str, what: str) -> None:
+        """Refuse an announced size over the cap before reading any of it."""
+        declared = response.headers.get("content-length", "")
+        encoded = response.headers.get("content-encoding", "identity") != "identity"
+        if declared.isdigit() and int(declared) > self._cap(endpoint)[0] and not encoded:
+            raise self._too_large(endpoint, what, response.status_code)
+
+    def _too_large(self, endpoint: str, what: str, status: int) -> ApiError:
+        cap, key = self._cap(endpoint)
+        self.stats.failure(endpoint, "too_large")
+        return ApiError(
+            "too_large", f"{what} is larger than {size_text(cap)} ({key})", status, endpoint
+        )
+
+    async def _read(self, response: httpx.Response, endpoint: str, deadline: float) -> bytes:
+        """The whole body of an API answer, at most ``max_response_bytes``."""
+        self._check_length(response, endpoint, endpoint)
+        body = await read_at_most(response, self._max_response, deadline)
+        if body is None:
+            raise self._too_large(endpoint, endpoint, response.status_code)
+        return body
+
     async def _request(
         self,
         client: httpx.AsyncClient,
@@ -324,7 +455,7 @@ class GitHubClient:
         method: str,
         url: str,
         params: Mapping[str, str] | None,
-        headers: Mapping[str, str],
+        token: str | None,
         ok: tuple[int, ...],
     ) -> Response:
         attempt = 0
@@ -335,27 +466,35 @@ class GitHubClient:
                 await self._wait_turn()  # inside: queued requests also honour a new pause
                 try:
                     with transport_errors(endpoint, endpoint, self.stats):
-                        raw = await client.request(method, url, params=params, headers=headers)
+                        deadline = asyncio.get_running_loop().time() + self._deadline
+                        async with self._open(
+                            client, method, url, deadline, params=params, token=token
+                        ) as opened:
+                            body = await self._read(opened, endpoint, deadline)
+                            raw = Response(
+                                opened.status_code, opened.headers, body, str(opened.url)
+                            )
                 except ApiError as exc:
+                    if exc.reason == "too_large":
+                        raise  # the same answer again would be as large
                     failure = exc
             if failure is not None:  # network trouble: back off and try again
                 if attempt > self._max_retries:
                     raise failure
                 await self._sleep_backoff(attempt)
                 continue
-            self.stats.request(endpoint, str(raw.status_code))
+            self.stats.request(endpoint, str(raw.status))
             self._observe_rate_limit(raw.headers)
-            response = Response(raw.status_code, raw.headers, raw.content, str(raw.url))
-            if raw.status_code in ok:
-                return response
-            wait = self._rate_limit_wait(raw.status_code, raw.headers, attempt)
+            if raw.status in ok:
+                return raw
+            wait = self._rate_limit_wait(raw.status, raw.headers, attempt)
             if wait is not None:
                 self.stats.failure(endpoint, "rate_limited")
                 if attempt > self._max_retries or wait > self._max_rl_wait:
                     raise ApiError(
                         "rate_limited",
                         f"{endpoint}: rate limited by GitHub; retry in {wait:.0f}s",
-                        raw.status_code,
+                        raw.status,
                         endpoint,
                     )
                 resume = time.time() + wait
@@ -366,16 +505,16 @@ class GitHubClient:
                     )
                     self._not_before = resume
                 continue
-            reason = _reason_for(raw.status_code)
+            reason = _reason_for(raw.status)
             self.stats.failure(endpoint, reason)
-            if raw.status_code >= 500 and attempt <= self._max_retries:
+            if raw.status >= 500 and attempt <= self._max_retries:
                 await self._sleep_backoff(attempt)
                 continue
-            message = redact(_github_message(raw.content))  # GitHub may echo what we sent
+            message = redact(_github_message(raw.body))  # GitHub may echo what we sent
             raise ApiError(
                 reason,
-                f"{endpoint} answered {raw.status_code}" + (f": {message}" if message else ""),
-                raw.status_code,
+                f"{endpoint} answered {raw.status}" + (f": {message}" if message else ""),
+                raw.status,
                 endpoint,
             )
 
@@ -416,6 +555,29 @@ class GitHubClient:
     async def _sleep_backoff(self, attempt: int) -> None:
         base = self._backoff * 2.0 ** (attempt - 1)
         await asyncio.sleep(base * (0.5 + random.random() / 2))  # noqa: S311 (jitter)
+
+
+async def read_at_most(response: httpx.Response, cap: int, deadline: float) -> bytes | None:
+    """An opened answer's decoded body, read within ``deadline`` (loop time); None as soon
+    as it passes ``cap`` bytes (the rest is never read)."""
+    body = bytearray()
+    async for chunk in _chunks(response, deadline):
+        body += chunk
+        if len(body) > cap:
+            return None
+    return bytes(body)
+
+
+async def _chunks(response: httpx.Response, deadline: float) -> AsyncIterator[bytes]:
+    """The decoded body's chunks, each read within the answer's deadline (the deadline
+    guards the reads only, never the caller's work between them)."""
+    chunks = response.aiter_bytes()
+    while True:
+        async with asyncio.timeout_at(deadline):
+            chunk = await anext(chunks, None)
+        if chunk is None:
+            return
+        yield chunk
 
 
 def next_link(header: str) -> str | None:

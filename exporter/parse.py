@@ -38,6 +38,10 @@ def _records(value: object) -> Iterator[Record]:
             yield item
 
 
+def _too_deep() -> ReportParseError:
+    return ReportParseError("JSON nested too deeply (not a report file)")
+
+
 def _text(data: bytes) -> str:
     try:
         return data.decode("utf-8")
@@ -76,6 +80,8 @@ class StreamParser:
                 continue
             try:
                 value = json.loads(line)  # bytes: no decode of the whole chunk first
+            except RecursionError:
+                raise _too_deep() from None
             except ValueError:  # not a whole value on one line: accumulate from here
                 self._pending = _text(b"\n".join(lines[index:]))
                 self._retry_at = 0
@@ -103,6 +109,8 @@ class StreamParser:
                 return
             try:
                 value, end = _DECODER.raw_decode(text, pos)
+            except RecursionError:
+                raise _too_deep() from None
             except ValueError as exc:
                 if final:
                     raise ReportParseError(

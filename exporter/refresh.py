@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Literal
 
-from exporter import cardinality
+from exporter import cardinality, sanitise
 from exporter.config import Config, Scope
+from exporter.settings import duration_text
 from exporter.snapshot import ScopeState, Snapshot, SnapshotHolder
 from exporter.source import (
     Clock,
@@ -59,6 +60,7 @@ class Refresher:
         source_of: Callable[[Scope], str] = lambda scope: scope.source,
         clock: Clock = utc_now,
         derive: Callable[[Snapshot], Snapshot] | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.config = config
         self.derive = derive
@@ -70,10 +72,22 @@ class Refresher:
         self.clock = clock
         self.runs: dict[str, int] = {"success": 0, "partial": 0, "failure": 0}
         self.shaper = cardinality.Shaper(config.cardinality, budget=part == "scopes")
+        # However a source hangs, a refresh ends: before the next one is due.
+        self.deadline = (
+            config.limits.refresh_deadline(config.refresh) if deadline is None else deadline
+        )
 
     async def _ask(self, name: str, scopes: list[Scope]) -> dict[Scope, Outcome]:
         try:
-            return await self.sources[name].refresh(scopes)
+            async with asyncio.timeout(self.deadline):
+                return await self.sources[name].refresh(scopes)
+        except TimeoutError:
+            log.debug("refresh of the %s source cancelled at its deadline", name)
+            message = (
+                f"the refresh did not finish within {duration_text(self.deadline)} "
+                "(limits.max_refresh_duration, or 90% of refresh.interval) and was cancelled"
+            )
+            return {s: ScopeFailure("timeout", message) for s in scopes}
         except Exception as exc:  # a bug must not stop the exporter: fail those scopes
             log.exception("refresh of the %s source crashed", name)
             return {s: ScopeFailure("internal_error", repr(exc)) for s in scopes}
@@ -115,7 +129,8 @@ class Refresher:
     ) -> Snapshot:
         previous = {state.scope: state for state in getattr(current, self.part)}
         states: dict[Scope, ScopeState] = {}
-        for scope, outcome in outcomes.items():
+        for found, outcome in outcomes.items():
+            scope = _safe_team(found)
             configured = next((c for c in self.scopes if _belongs(scope, c)), scope)
             if isinstance(outcome, ScopeResult):
                 base = previous.get(scope, ScopeState(scope))
@@ -158,6 +173,13 @@ class Refresher:
                 for key, count in source.unmapped_fields().items():
                     total[key] = total.get(key, 0) + count
         return total
+
+
+def _safe_team(scope: Scope) -> Scope:
+    """A team found in GitHub's data (``team: "*"``) named as a label value can be."""
+    if scope.team is None or sanitise.is_safe(scope.team):
+        return scope
+    return scope.with_team(sanitise.text(scope.team))
 
 
 def _scope_fields(scope: Scope) -> dict[str, str]:

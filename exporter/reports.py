@@ -41,6 +41,11 @@ ENTITY_KIND: Mapping[OwnerRoot, str] = {
 USERS_KIND = "users-1-day"
 TEAMS_KIND = "user-teams-1-day"
 REPOS_KIND = m.REPOS_KIND
+# The record field that names whose an entity record is (GitHub's example enterprise file
+# holds two enterprises' records for one day).
+ID_FIELD: Mapping[OwnerRoot, str] = {"enterprises": "enterprise_id", "orgs": "organization_id"}
+_LOGIN_FIELDS = ("enterprise_slug", "enterprise_login", "organization_login", "login", "slug")
+_MAX_CANDIDATES = 16  # records of one day kept to choose from; a real file has one or two
 _RETRYABLE: frozenset[Reason] = frozenset({"link_expired", "network", "timeout"})
 
 
@@ -72,14 +77,14 @@ class Sink(Protocol):
 @dataclass
 class _EntitySink:
     day: date
-    record: Record | None = None
+    records: list[Record] = field(default_factory=list)
     count: int = 0
 
     def add(self, record: Record) -> None:
         self.count += 1
         record_day = record.get("day")
-        if record_day in (None, self.day.isoformat()) and self.record is None:
-            self.record = record
+        if record_day in (None, self.day.isoformat()) and len(self.records) < _MAX_CANDIDATES:
+            self.records.append(record)
 
 
 @dataclass
@@ -90,10 +95,15 @@ class _MembersSink:
     day: str
     members: dict[str, set[object]] = field(default_factory=dict)
     teams_of: dict[object, list[str]] = field(default_factory=dict)
+    id_field: str = ""
+    ids: set[str] = field(default_factory=set)  # the owner's id, as its rows give it
 
     def add(self, record: Record) -> None:
         if record.get("day", self.day) != self.day:
             return
+        ident = record.get(self.id_field) if self.id_field else None
+        if isinstance(ident, str | int) and len(self.ids) < _MAX_CANDIDATES:
+            self.ids.add(str(ident))
         slug = aggregate.label(record.get("slug") or record.get("team_slug"))
         user = user_key(record)
         if not slug or user is None:
@@ -172,7 +182,11 @@ def user_key(record: Mapping[str, Any]) -> object:
 @dataclass(frozen=True)
 class _Entity:
     day: date
-    values: Values
+    values: Values  # the first record's
+    # Several records for the day: values by record id, and the id of the record whose
+    # login field names the owner, if one does.
+    alternatives: Mapping[str, Values] = field(default_factory=dict)
+    named: str | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +201,7 @@ class _Teams:
     teams: Mapping[str, Values]
     owner_users: Values | None
     wanted: frozenset[str] | None
+    owner_id: str | None = None
 
 
 class ReportsSource:
@@ -205,6 +220,8 @@ class ReportsSource:
     def unmapped_fields(self) -> dict[tuple[str, str], int]:
         """Records carrying fields the exporter does not map, by (report kind, field)."""
         return self.drift.unmapped_fields()
+        self._owner_ids: dict[Owner, str] = {}  # learnt from the users reports
+        self._warned: set[tuple[Owner, frozenset[str]]] = set()
 
     async def refresh(self, scopes: Sequence[Scope]) -> dict[Scope, Outcome]:
         """Outcome per scope for the newest day; a wildcard team scope yields one entry per
@@ -247,7 +264,7 @@ class ReportsSource:
         entity, repos = tasks[0].result() if entity_scopes else (None, None)
         teams: _Teams | ScopeFailure | None = tasks[-1].result() if team_scopes else None
         for scope in entity_scopes:
-            outcome = self._entity_outcome(entity, teams)
+            outcome = self._entity_outcome(owner, entity, teams)
             if scope.repositories is not None:
                 outcome = self._with_repositories(outcome, repos)
             outcomes[scope] = outcome
@@ -255,16 +272,45 @@ class ReportsSource:
             outcomes.update(self._team_outcomes(scope, teams))
         return outcomes
 
-    @staticmethod
     def _entity_outcome(
-        entity: _Entity | ScopeFailure | None, teams: _Teams | ScopeFailure | None
+        self,
+        owner: Owner,
+        entity: _Entity | ScopeFailure | None,
+        teams: _Teams | ScopeFailure | None,
     ) -> Outcome:
         if isinstance(entity, ScopeFailure) or entity is None:
             return entity or ScopeFailure("no_data", "no entity report")
-        values = entity.values
+        values = self._choose(owner, entity)
         if isinstance(teams, _Teams) and teams.owner_users is not None and teams.day == entity.day:
-            values = aggregate.merge_entity_and_users(entity.values, teams.owner_users)
+            values = aggregate.merge_entity_and_users(values, teams.owner_users)
         return ScopeResult(values, entity.day)
+
+    def _choose(self, owner: Owner, entity: _Entity) -> Values:
+        """The owner's record of a day that holds several: the one with the owner's id (as
+        its users reports give it), else the one naming the owner; else the first, with one
+        warning naming the ids."""
+        if not entity.alternatives:
+            return entity.values
+        known = self._owner_ids.get(owner)
+        chosen = known if known in entity.alternatives else entity.named
+        if chosen is not None:
+            return entity.alternatives[chosen]
+        ids = frozenset(entity.alternatives)
+        if (owner, ids) not in self._warned:
+            self._warned.add((owner, ids))
+            first = next(iter(entity.alternatives))
+            log.warning(
+                "%s holds %d records for %s (%s %s) and none is known to be %s's: exporting "
+                "the first; a team scope of this owner lets the exporter learn its id",
+                ENTITY_KIND[owner.root],
+                len(ids),
+                entity.day,
+                ID_FIELD[owner.root],
+                ", ".join(entity.alternatives),
+                owner,
+                extra={"owner": str(owner), "exported": first},
+            )
+        return entity.values
 
     @staticmethod
     def _with_repositories(outcome: Outcome, repos: _Repos | ScopeFailure | None) -> Outcome:
@@ -306,6 +352,9 @@ class ReportsSource:
             return ScopeFailure(exc.reason, str(exc))
         except ReportParseError as exc:
             return ScopeFailure("invalid_response", f"report file unreadable: {exc}")
+        except Exception as exc:  # a bug: this owner's scopes fail, every other goes on
+            log.exception("reading reports failed unexpectedly")
+            return ScopeFailure("internal_error", f"{type(exc).__name__}: {exc}")
 
     # -- fetching -------------------------------------------------------------------------
 
@@ -326,7 +375,8 @@ class ReportsSource:
             return None
         try:
             body = response.json()
-            if isinstance(body, str):  # "Report is being generated": not there, like a 204
+            if isinstance(body, str):  # "Report is being generated": not there yet, like 204
+                log.debug("report not there yet", extra={"report": kind, "answer": body[:100]})
                 return None
             links = body["download_links"]
         except (ValueError, KeyError, TypeError):
@@ -394,12 +444,12 @@ class ReportsSource:
                 continue
             sink = await self.read(owner, kind, day, links, partial(_EntitySink, day))
             assert isinstance(sink, _EntitySink)
-            if sink.record is None:
+            if not sink.records:
                 raise ApiError(
                     "invalid_response",
                     f"{kind} for {day} holds no record of that day ({sink.count} records)",
                 )
-            cached = _Entity(day, aggregate.entity_values(sink.record))
+            cached = _entity(owner, day, sink.records)
             if only is None:
                 self._entities[owner] = cached
             break
@@ -478,9 +528,15 @@ class ReportsSource:
         """user-teams first (small), then users-1-day streamed into per-team sums."""
         iso = day.isoformat()
         members = await self.read(
-            owner, TEAMS_KIND, day, team_links, lambda: _MembersSink(wanted, iso)
+            owner,
+            TEAMS_KIND,
+            day,
+            team_links,
+            lambda: _MembersSink(wanted, iso, id_field=ID_FIELD[owner.root]),
         )
         assert isinstance(members, _MembersSink)
+        if len(members.ids) == 1:
+            self._owner_ids[owner] = next(iter(members.ids))
         users = await self.read(
             owner,
             USERS_KIND,
@@ -495,3 +551,24 @@ class ReportsSource:
             for slug in members.members
         }
         return _Teams(day, teams, users.owner.result(present) if entity else None, wanted)
+
+
+def _entity(owner: Owner, day: date, records: list[Record]) -> _Entity:
+    """A day's entity values; with several records (of several owners), each one's."""
+    first = aggregate.entity_values(records[0])
+    if len(records) == 1:
+        return _Entity(day, first)
+    alternatives: dict[str, Values] = {}
+    named = None
+    for index, record in enumerate(records):
+        ident = record.get(ID_FIELD[owner.root])
+        key = str(ident) if isinstance(ident, str | int) else f"#{index + 1}"
+        if key in alternatives:
+            continue
+        alternatives[key] = first if index == 0 else aggregate.entity_values(record)
+        logins = (record.get(f) for f in _LOGIN_FIELDS)
+        if named is None and any(
+            isinstance(v, str) and v.lower() == owner.name.lower() for v in logins
+        ):
+            named = key
+    return _Entity(day, first, alternatives if len(alternatives) > 1 else {}, named)

@@ -3,23 +3,35 @@
 The snapshot's exposition is rendered once per snapshot and format and then served as
 bytes (gzip included), so a scrape costs a dictionary lookup plus the few live status
 series, never a walk over every series and never a call to GitHub.
+
+A family that cannot be rendered is left out and logged, never the whole body. The server
+cannot be starved by its clients: each request must arrive whole within a read timeout,
+and at the connection cap the oldest connection still sending its request is closed to
+make room, so a scrape always gets in.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import html
+import io
 import logging
+import queue
+import resource
 import socket
 import threading
+import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 from prometheus_client import exposition as text_format
+from prometheus_client.metrics_core import Metric
 from prometheus_client.openmetrics import exposition as om_format
 
 from exporter import __version__
@@ -105,13 +117,79 @@ class Exposition:
 
 
 def _render(registry: CollectorRegistry, openmetrics: bool) -> bytes:
+    try:
+        return _generate(registry, openmetrics)
+    except Exception:  # one bad family must not empty /metrics: render them one by one
+        log.debug("rendering the exposition failed; rendering family by family", exc_info=True)
+    parts = []
+    for family in _families(registry):
+        try:
+            parts.append(_generate(_Fixed(family), openmetrics).removesuffix(_EOF))
+        except Exception as exc:
+            log.error(
+                "cannot render a metric family: left out of /metrics",
+                extra={"family": family.name, "err": f"{type(exc).__name__}: {exc}"},
+            )
+    return b"".join(parts) + (_EOF if openmetrics else b"")
+
+
+def _generate(registry: CollectorRegistry, openmetrics: bool) -> bytes:
     if openmetrics:
         return bytes(om_format.generate_latest(registry))  # type: ignore[no-untyped-call]
     return text_format.generate_latest(registry)
 
 
+def _families(registry: CollectorRegistry) -> Iterator[Metric]:
+    """The registry's families, up to a collector that fails (logged)."""
+    families = iter(registry.collect())
+    while True:
+        try:
+            family = next(families)
+        except StopIteration:
+            return
+        except Exception:
+            log.error("a collector failed: its families are left out", exc_info=True)
+            return
+        yield family
+
+
+class _Fixed(CollectorRegistry):
+    """A registry of one family, to render it on its own."""
+
+    def __init__(self, family: Metric) -> None:
+        super().__init__(auto_describe=False)
+        self._family = family
+
+    def collect(self) -> Iterator[Metric]:
+        yield self._family
+
+
 def wants_openmetrics(accept: str) -> bool:
     return "application/openmetrics-text" in accept
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an ``Accept-Encoding`` header allows gzip (RFC 9110: ``gzip;q=0`` refuses it,
+    ``*`` stands for codings not named)."""
+    named: float | None = None
+    star: float | None = None
+    for item in accept_encoding.split(","):
+        coding, *params = item.split(";")
+        quality = 1.0
+        for param in params:
+            key, _, raw = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(raw.strip())
+                except ValueError:
+                    quality = 0.0
+        coding = coding.strip().lower()
+        if coding in ("gzip", "x-gzip"):
+            named = quality if named is None else max(named, quality)
+        elif coding == "*":
+            star = quality
+    chosen = named if named is not None else star
+    return chosen is not None and chosen > 0  # NaN is no preference
 
 
 def _ts(value: float | None) -> str:
@@ -182,8 +260,27 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = f"github-copilot-exporter/{__version__}"
     sys_version = ""
+    deadline = 0.0  # monotonic time by which the current request must have arrived
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.read_timeout)
+        self.rfile.close()  # the stdlib's reader, replaced by one that keeps the deadline
+        # Every read of the request (TLS handshake included) counts against one deadline,
+        # so a client dripping a byte at a time is cut off too.
+        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, lambda: self.deadline))
+
+    def handle_one_request(self) -> None:
+        self.deadline = time.monotonic() + self.server.read_timeout
+        self.server.reading(self.connection, True)
+        super().handle_one_request()
 
     def do_GET(self) -> None:
+        if not self.server.reading(self.connection, False):
+            # Evicted mid-request: what arrived before the end of file is no request.
+            self.close_connection = True
+            return
+        self.connection.settimeout(self.server.read_timeout)  # for writing the answer
         path = self.path.split("?", 1)[0]
         srv = self.server
         if path not in OPEN_PATHS and not srv.web.check(self.headers.get("Authorization")):
@@ -195,7 +292,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         if path == srv.telemetry_path:
             openmetrics = wants_openmetrics(self.headers.get("Accept", ""))
-            compressed = "gzip" in self.headers.get("Accept-Encoding", "")
+            compressed = accepts_gzip(self.headers.get("Accept-Encoding", ""))
             body = srv.exposition.render(openmetrics=openmetrics, compressed=compressed)
             headers = {"Content-Type": OPENMETRICS if openmetrics else TEXT}
             if compressed:
@@ -235,10 +332,39 @@ class Handler(BaseHTTPRequestHandler):
         log.debug("http %s", format % args)
 
 
-class ExporterHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 128  # the stdlib's 5 refuses connections when scrapers burst
+class _DeadlineReader(socket.SocketIO):
+    """A socket's reads, each with the time left until the request's deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: Callable[[], float]) -> None:
+        super().__init__(sock, "rb")
+        self._conn = sock
+        self._deadline = deadline
+
+    def readinto(self, b: Any) -> int | None:
+        left = self._deadline() - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request did not arrive within limits.http_read_timeout")
+        self._conn.settimeout(left)
+        return super().readinto(b)
+
+
+_FD_RESERVE = 64  # files the process needs besides client connections
+
+
+def connection_cap(wanted: int) -> int:
+    """``wanted``, kept below the open-file limit so that accept() never fails for lack of
+    a descriptor."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(2, min(wanted, soft - _FD_RESERVE))
+
+
+class ExporterHTTPServer(HTTPServer):
+    """The HTTP server: connections are handled by a pool of at most ``max_connections``
+    threads (started as needed, then kept), so taking a connection costs a queue put."""
+
+    request_queue_size = 1024  # bursts of connections wait in the kernel, not refused
 
     def __init__(
         self,
@@ -249,12 +375,23 @@ class ExporterHTTPServer(ThreadingHTTPServer):
         web: WebConfig | None = None,
         *,
         demo: bool = False,
+        read_timeout: float = 10.0,
+        max_connections: int = 256,
     ) -> None:
         self.exposition = exposition
         self.snapshot = snapshot
         self.telemetry_path = telemetry_path
         self.demo = demo
         self.web = web or WebConfig()
+        self.read_timeout = read_timeout
+        self.max_connections = connection_cap(max_connections)
+        # open connections, oldest first -> whether it is still sending a request
+        self._open: dict[socket.socket, bool] = {}
+        self._open_lock = threading.Lock()
+        self._evicted = 0
+        self._queue: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
+        self._workers = 0
+        self._idle = 0
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, Handler)
@@ -264,6 +401,94 @@ class ExporterHTTPServer(ThreadingHTTPServer):
             self.socket = self.web.ssl_context.wrap_socket(
                 self.socket, server_side=True, do_handshake_on_connect=False
             )
+
+    @property
+    def connections(self) -> int:
+        with self._open_lock:
+            return len(self._open)
+
+    def get_request(self) -> tuple[Any, Any]:
+        try:
+            return super().get_request()
+        except OSError as exc:
+            if exc.errno in (errno.EMFILE, errno.ENFILE):  # out of descriptors: free one
+                self._evict_oldest()
+                time.sleep(0.01)  # the listening socket stays readable: no busy loop
+            raise
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            full = len(self._open) >= self.max_connections
+        if full:
+            self._evict_oldest()
+        with self._open_lock:
+            self._open[request] = True
+            start = self._idle == 0 and self._workers < self.max_connections
+            if start:
+                self._workers += 1
+        if start:
+            threading.Thread(target=self._work, name="http", daemon=True).start()
+        self._queue.put((request, client_address))
+
+    def _work(self) -> None:
+        while True:
+            with self._open_lock:
+                self._idle += 1
+            item = self._queue.get()
+            with self._open_lock:
+                self._idle -= 1
+            if item is None:
+                return
+            request, client_address = item
+            try:
+                if self.reading(request, True):  # not evicted while it waited
+                    self.finish_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self._open_lock:
+            workers, waiting = self._workers, list(self._open)
+        for connection in waiting:  # wake the workers blocked on a client
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(connection, socket.SHUT_RDWR)
+        for _ in range(workers):
+            self._queue.put(None)
+
+    def reading(self, connection: socket.socket, waiting: bool) -> bool:
+        """Mark a connection as waiting for (part of) a request, or as being answered;
+        False when it has been closed to make room."""
+        with self._open_lock:
+            if connection not in self._open:
+                return False
+            self._open[connection] = waiting
+            return True
+
+    def _evict_oldest(self) -> None:
+        """Close the oldest connection that is still sending its request (or idle between
+        requests): the one that has had the most time already."""
+        with self._open_lock:
+            victim = next((conn for conn, waiting in self._open.items() if waiting), None)
+            if victim is None:
+                return
+            del self._open[victim]
+            self._evicted += 1
+            evicted = self._evicted
+        if evicted == 1 or evicted % 1000 == 0:
+            log.warning(
+                "too many connections: closing the oldest unfinished ones",
+                extra={"max_connections": self.max_connections, "closed": evicted},
+            )
+        with contextlib.suppress(OSError):  # the plain socket's, under TLS too: its thread
+            socket.socket.shutdown(victim, socket.SHUT_RDWR)  # reads end of file and ends
+
+    def close_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.pop(request, None)
+        super().close_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("connection error", extra={"client": str(client_address)}, exc_info=True)

@@ -287,6 +287,47 @@ def duration(minimum: float = 1, maximum: float = MAX_DURATION) -> Reader[float]
     return Reader(check, show=duration_text)
 
 
+_SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?\s*")
+_SIZE_UNITS = {
+    None: 1,
+    "B": 1,
+    "KB": 1000,
+    "MB": 1000**2,
+    "GB": 1000**3,
+    "KiB": 1 << 10,
+    "MiB": 1 << 20,
+    "GiB": 1 << 30,
+}
+
+
+def size_text(size: int) -> str:
+    """Bytes as the file would say it: 67108864 -> ``64MiB``."""
+    for unit in ("GiB", "MiB", "KiB"):
+        if size >= _SIZE_UNITS[unit] and size % _SIZE_UNITS[unit] == 0:
+            return f"{size // _SIZE_UNITS[unit]}{unit}"
+    return f"{size}B"
+
+
+def size(minimum: int = 1) -> Reader[int]:
+    """A number of bytes: a whole number, or ``512MiB``, ``1GiB``, ``100MB`` (B, KB, MB,
+    GB are powers of 1000; KiB, MiB, GiB of 1024)."""
+
+    def check(value: object) -> int:
+        found: float | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            found = float(value)
+        elif isinstance(value, str) and (match := _SIZE.fullmatch(value)):
+            found = float(match.group(1)) * _SIZE_UNITS[match.group(2)]
+        if found is None or not math.isfinite(found) or not minimum <= found < 2**63:
+            raise Invalid(
+                f"expected a size such as 64MiB or 1GiB (at least {size_text(minimum)}), "
+                f"got {shown(value)}"
+            )
+        return int(found)
+
+    return Reader(check, show=size_text, from_env=_int_text)
+
+
 def choice(*options: T) -> Reader[T]:
     """One of a fixed set of values."""
 

@@ -31,6 +31,8 @@ Reason = Literal[
     "invalid_response",
     "link_expired",
     "pagination_loop",
+    "foreign_link",
+    "too_large",
     "app_auth_failed",
     # what a source concluded
     "no_data",
@@ -67,6 +69,10 @@ ADVICE: Final[Mapping[Reason, str]] = {
     "billing_not_found": "an organization billed through its enterprise has no bill of its "
     "own: configure the enterprise as a scope for its spend, or turn spend metrics off with "
     "'billing.enabled: false'",
+    "foreign_link": "GitHub (or a proxy in front of it) pointed to another host: check "
+    "github.api_url, which is the only origin the token is sent to",
+    "too_large": "if the answer is genuine, raise limits.max_response_bytes or "
+    "limits.max_download_bytes",
 }
 
 

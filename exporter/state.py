@@ -1,19 +1,26 @@
 """The state file: the last good snapshot on disk, so a restart serves data at once.
 
 Written atomically (temporary file, fsync, rename) after each refresh and at shutdown; a
-missing, unreadable or corrupt file is reported and ignored, never fatal.
+missing, unreadable or corrupt file is reported and ignored, never fatal. Every field is
+checked as it is read back (the file is input like any other: a disk, an operator or
+another version may have changed it), so what a restart serves is what a refresh could
+have built.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from exporter.config import Scope
-from exporter.files import write_atomic
+from exporter import metrics as m
+from exporter import sanitise
+from exporter.aggregate import Values
+from exporter.config import SOURCES, Scope, ScopeType
+from exporter.files import remove_interrupted, write_atomic
 from exporter.snapshot import ScopeState, Snapshot
 from exporter.source import as_reason
 
@@ -41,22 +48,77 @@ def _dump_state(state: ScopeState) -> dict[str, Any]:
     }
 
 
-def _load_state(raw: dict[str, Any]) -> ScopeState:
-    scope = Scope(raw["type"], str(raw["owner"]), raw["team"], raw["source"])
-    values = {
-        str(name): {tuple(str(x) for x in row[:-1]): float(row[-1]) for row in rows}
-        for name, rows in raw["values"].items()
-    }
-    day = raw.get("report_day")
+class _Shape(ValueError):
+    """The file is JSON, but not a state file."""
+
+
+_SCOPE_TYPES = frozenset(get_args(ScopeType))
+
+
+def _field(raw: object, key: str, kinds: type | tuple[type, ...], *, optional: bool = False) -> Any:
+    if not isinstance(raw, dict):
+        raise _Shape(f"expected an object holding {key!r}")
+    value = raw.get(key)
+    if value is None and optional:
+        return None
+    if not isinstance(value, kinds) or isinstance(value, bool) != (kinds is bool):
+        raise _Shape(f"{key!r} is {type(value).__name__}")
+    return value
+
+
+def _time(raw: object, key: str) -> float | None:
+    value = _field(raw, key, (int, float), optional=True)
+    if value is not None and not math.isfinite(value):
+        raise _Shape(f"{key!r} is not a finite number")
+    return None if value is None else float(value)
+
+
+def _values(raw: object) -> Values:
+    """Samples of the metrics this version knows, with the label count each has now; rows
+    of another version's metrics are left out, not fatal."""
+    if not isinstance(raw, dict):
+        raise _Shape("'values' is not an object")
+    index = m.spec_index()
+    values: Values = {}
+    for name, rows in raw.items():
+        if not isinstance(rows, list):
+            raise _Shape(f"values of {name!r} are not a list")
+        spec = index.get(name)
+        samples: dict[tuple[str, ...], float] = {}
+        for row in rows:
+            if (
+                not isinstance(row, list)
+                or not row
+                or not all(isinstance(label, str) for label in row[:-1])
+                or isinstance(row[-1], bool)
+                or not isinstance(row[-1], int | float)
+            ):
+                raise _Shape(f"a row of {name!r} is not label values and a number")
+            labels = tuple(row[:-1])
+            if spec is not None and len(labels) == len(spec.labels):
+                samples[labels] = float(row[-1])
+        if samples:
+            values[name] = samples
+    return sanitise.values(values)
+
+
+def _load_state(raw: object) -> ScopeState:
+    kind = _field(raw, "type", str)
+    source = _field(raw, "source", str)
+    if kind not in _SCOPE_TYPES or source not in SOURCES:
+        raise _Shape(f"unknown scope type {kind!r} or source {source!r}")
+    scope = Scope(kind, _field(raw, "owner", str), _field(raw, "team", str, optional=True), source)
+    day = _field(raw, "report_day", str, optional=True)
+    error = _field(raw, "error", str, optional=True)
     return ScopeState(
         scope,
-        bool(raw["up"]),
-        values,
+        _field(raw, "up", bool),
+        _values(_field(raw, "values", dict)),
         date.fromisoformat(day) if day else None,
-        raw.get("last_success"),
-        raw.get("last_failure"),
-        raw.get("error"),
-        as_reason(raw.get("reason")),
+        _time(raw, "last_success"),
+        _time(raw, "last_failure"),
+        error,
+        as_reason(_field(raw, "reason", str, optional=True)),
     )
 
 
@@ -71,28 +133,41 @@ def save(path: Path, snapshot: Snapshot) -> None:
         write_atomic(path, lambda handle: json.dump(data, handle, separators=(",", ":")))
     except OSError as exc:
         log.warning(
-            "cannot write the state file; the next restart starts empty",
+            "cannot write the state file; it still holds the previous snapshot, which a "
+            "restart would serve",
             extra={"path": str(path), "err": exc.strerror},
         )
 
 
 def load(path: Path) -> Snapshot | None:
     """The saved snapshot, or None (with one log line) when there is none usable."""
+    remove_interrupted(path.parent, path.name)  # a write killed half way left these
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        if raw.get("version") != VERSION:
-            raise ValueError(f"unknown state version {raw.get('version')!r}")
-        scopes = tuple(_load_state(s) for s in raw["scopes"])
+        if not isinstance(raw, dict) or raw.get("version") != VERSION:
+            version = raw.get("version") if isinstance(raw, dict) else None
+            raise _Shape(f"unknown state version {version!r}")
+        scopes_raw = raw.get("scopes")
+        if not isinstance(scopes_raw, list):
+            raise _Shape("'scopes' is not a list")
+        scopes = tuple(_load_state(s) for s in scopes_raw)
+        created = _time(raw, "created") or 0.0
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-        log.warning(
-            "ignoring unreadable state file; starting empty",
-            extra={"path": str(path), "err": f"{type(exc).__name__}: {exc}"},
-        )
+    except RecursionError:
+        _ignored(path, "RecursionError: JSON nested too deeply")
+        return None
+    except (OSError, ValueError) as exc:  # _Shape, JSON, UTF-8 and dates are ValueErrors
+        _ignored(path, f"{type(exc).__name__}: {exc}")
         return None
     log.info(
         "restored the last snapshot from the state file",
         extra={"path": str(path), "scopes": len(scopes)},
     )
-    return Snapshot(scopes, created=float(raw.get("created", 0.0)), ready=True)
+    return Snapshot(scopes, created=created, ready=True)
+
+
+def _ignored(path: Path, why: str) -> None:
+    log.warning(
+        "ignoring unreadable state file; starting empty", extra={"path": str(path), "err": why}
+    )

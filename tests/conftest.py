@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from exporter import config as config_mod
 from exporter.app import Exporter, SourceFactory, default_sources
 from exporter.fakegithub import FakeGitHub, StaticStore
 from exporter.source import Clock, utc_now
-from tests.helpers import TOKEN, ExporterFactory, Golden
+from tests.helpers import TOKEN, Answer, ExporterFactory, Golden, Hostile
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 
@@ -88,3 +88,18 @@ def make_exporter(github: FakeGitHub) -> Iterator[ExporterFactory]:
     yield make
     for exporter in started:
         exporter.stop()
+
+
+@pytest.fixture
+def hostile() -> Iterator[Callable[[Answer], Hostile]]:
+    """``hostile(answer)``: a misbehaving loopback server of the test's own, stopped after."""
+    started: list[Hostile] = []
+
+    def start(answer: Answer) -> Hostile:
+        server = Hostile(answer)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -145,3 +147,93 @@ def normalise(body: str) -> str:
             continue
         kept.append(_VOLATILE.sub(r"\1 <volatile>", line))
     return "\n".join(kept) + "\n"
+
+
+Answer = Callable[["HostileHandler", threading.Event], None]
+"""How a :class:`Hostile` server answers: writes to the handler; loops end when the event is
+set (the server stops) or after their own bound."""
+
+
+class HostileHandler(BaseHTTPRequestHandler):
+    server: _HostileServer
+    protocol_version = "HTTP/1.0"  # a body without length ends when the connection does
+
+    def do_GET(self) -> None:
+        srv = self.server
+        with srv.lock:
+            srv.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+        try:
+            srv.answer(self, srv.stopped)
+        except OSError:  # the client hung up: what a hostile answer often gets
+            self.close_connection = True
+
+    def do_POST(self) -> None:
+        self.do_GET()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent."""
+
+
+class _HostileServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
+        self.stopped = threading.Event()
+        self.lock = threading.Lock()
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        super().__init__(("127.0.0.1", 0), HostileHandler)
+
+
+class Hostile:
+    """A loopback HTTP server of a test's own that misbehaves on purpose (a trickle, a
+    redirect loop, a token thief); it records each request's path and headers."""
+
+    def __init__(self, answer: Answer) -> None:
+        self._server = _HostileServer(answer)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="hostile", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def requests(self) -> list[tuple[str, dict[str, str]]]:
+        with self._server.lock:
+            return list(self._server.requests)
+
+    def stop(self) -> None:
+        self._server.stopped.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def trickle(handler: HostileHandler, stopped: threading.Event) -> None:
+    """200, then one byte every 50 ms: never a read timeout, never the end (60 s at most)."""
+    handler.send_response(200)
+    handler.send_header("content-type", "application/x-ndjson")
+    handler.end_headers()
+    for _ in range(1200):
+        if stopped.wait(0.05):
+            return
+        handler.wfile.write(b" ")
+        handler.wfile.flush()
+
+
+def answer_with(status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> Answer:
+    """A fixed answer."""
+
+    def answer(handler: HostileHandler, _stopped: threading.Event) -> None:
+        handler.send_response(status)
+        for name, value in (headers or {}).items():
+            handler.send_header(name, value)
+        handler.send_header("content-length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    return answer

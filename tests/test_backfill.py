@@ -28,11 +28,12 @@ from prometheus_client.samples import Sample
 from exporter import backfill, cardinality
 from exporter import config as config_mod
 from exporter import metrics as m
-from exporter.app import Exporter, static_token
+from exporter.app import Exporter
 from exporter.backfill import writer
 from exporter.backfill.fetch import DayOutcome, fetch_days
 from exporter.backfill.progress import Progress
 from exporter.backfill.writer import sample_timestamp
+from exporter.clients import static_token
 from exporter.config import Config, Scope
 from exporter.fakegithub import FakeGitHub, Fault, SimulatedStore, StaticStore
 from exporter.github import GitHubClient

@@ -228,7 +228,10 @@ def test_a_string_where_a_list_belongs_is_an_error_not_its_characters() -> None:
         ({"github": {"app": {}}}, "github.app.private_key_file: missing: the App's private"),
         ({"state_file": ["x"]}, "state_file: expected a file path, got ['x']"),
         ({"github": {"token_file": "a\0b"}}, "github.token_file: expected a file path"),
-        ({1: "x"}, "1: unknown key (allowed: billing, cardinality, github, refresh, scopes, seats"),
+        (
+            {1: "x"},
+            "1: unknown key (allowed: billing, cardinality, github, limits, refresh, scopes, seats",
+        ),
     ],
 )
 def test_wrong_types_are_problems_with_their_path(raw: dict[Any, object], expected: str) -> None:

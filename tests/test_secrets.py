@@ -30,8 +30,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from exporter import config as config_mod
-from exporter.app import Exporter, static_token
+from exporter.app import Exporter
 from exporter.auth import AppTokens
+from exporter.clients import static_token
 from exporter.config import AppAuth
 from exporter.fakegithub import FakeGitHub, Fault, RecordedRequest, StaticStore
 from exporter.github import ApiError, ApiStats, GitHubClient

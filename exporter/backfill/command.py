@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from exporter import cardinality
+from exporter import cardinality, files
 from exporter.backfill import writer
 from exporter.backfill.fetch import (
     BillingDays,
@@ -167,6 +167,7 @@ def run(
         print(f"invalid configuration:\n{exc}", file=err)
         return 2
     plan.output.mkdir(parents=True, exist_ok=True)
+    files.remove_interrupted(plan.output, "*.om")  # a killed run's half-written days
     summary = Summary()
     config = plan.report_config
     todo = _todo(plan, summary)

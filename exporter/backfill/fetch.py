@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final, Literal, Protocol
 
 from exporter import metrics as m
-from exporter.app import make_client
 from exporter.billing import (
     AI_CREDITS_SINCE,
     BillingSource,
@@ -28,6 +27,7 @@ from exporter.billing import (
     failure,
     usage_values,
 )
+from exporter.clients import make_client
 from exporter.config import Config, Scope
 from exporter.github import ApiError, ApiStats
 from exporter.legacy import day_of, day_values
@@ -158,7 +158,7 @@ async def report_days(
     The source's clock stands at noon of the run's day, so no fetch depends on the wall
     clock (with the day given, the source does not need one).
     """
-    client = make_client(config, ApiStats(), **dict(client_options or {}))
+    client = make_client(config, ApiStats(), client_options)
     noon = datetime(today.year, today.month, today.day, 12, tzinfo=UTC)
     scopes = [s for s in config.scopes if s.source == "reports"]
     async with client:
@@ -235,8 +235,8 @@ async def billing_days(
     """The config's organization and enterprise scopes as a :class:`BillingDays`, read with
     the billing credential (``github.billing_token``, else the metrics one)."""
     options = dict(client_options or {})
-    metrics = make_client(config, ApiStats(), **options)
-    client = billing_client(config, metrics.stats, metrics, **options)
+    metrics = make_client(config, ApiStats(), options)
+    client = billing_client(config, metrics.stats, metrics, options)
     async with metrics:
         try:
             yield BillingDays(BillingSource(client, config.billing), config.scopes)
