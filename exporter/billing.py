@@ -239,11 +239,6 @@ def budget_values(budgets: Iterable[object], users: Collection[str] = ()) -> Val
 # --- failures -------------------------------------------------------------------------------
 
 
-def _owner_words(scope: Scope) -> str:
-    kind = "enterprise" if scope.type == "enterprise" else "organization"
-    return f"{kind} '{scope.owner}'"
-
-
 def failure(scope: Scope, exc: ApiError) -> ScopeFailure:
     """A client error of the usage endpoint as a scope failure that says what to fix."""
     path = api_path(exc.endpoint, **scope.path_params) if exc.endpoint else scope.owner_path
@@ -252,7 +247,7 @@ def failure(scope: Scope, exc: ApiError) -> ScopeFailure:
         # tokens on enterprise billing. Say what does.
         return ScopeFailure(
             "billing_forbidden",
-            f"a GitHub App cannot read the spend of {_owner_words(scope)} "
+            f"a GitHub App cannot read the spend of {scope.owner_words} "
             f"({PERMISSIONS['enterprises']})",
         )
     known = _FAILURES.get(exc.reason)
@@ -262,7 +257,7 @@ def failure(scope: Scope, exc: ApiError) -> ScopeFailure:
     needs = f" ({PERMISSIONS[scope.owner_root]})" if reason == "billing_forbidden" else ""
     return ScopeFailure(
         reason,
-        f"{path} answered {exc.status} because {why.format(owner=_owner_words(scope))}{needs}",
+        f"{path} answered {exc.status} because {why.format(owner=scope.owner_words)}{needs}",
     )
 
 
@@ -399,17 +394,15 @@ class BillingSource:
 
     # -- requests -------------------------------------------------------------------------
 
-    def _invalid(self, template: str, status: int, what: str) -> ApiError:
-        self._client.stats.failure(template, "invalid_response")
-        return ApiError("invalid_response", f"{template}: {what}", status, template)
-
     def _object(self, template: str, response: Response) -> Mapping[str, Any]:
         try:
             body = response.json()
         except ValueError:
             body = None
         if not isinstance(body, Mapping):
-            raise self._invalid(template, response.status, "answer is not a JSON object")
+            raise self._client.invalid_answer(
+                template, f"{template}: answer is not a JSON object", response.status
+            )
         return body
 
     async def usage(
@@ -427,7 +420,9 @@ class BillingSource:
         response = await self._client.get(template, path, {**period, **filters})
         items = self._object(template, response).get("usageItems", [])
         if not isinstance(items, list):
-            raise self._invalid(template, response.status, "usageItems is not a list")
+            raise self._client.invalid_answer(
+                template, f"{template}: usageItems is not a list", response.status
+            )
         return [item for item in items if isinstance(item, Mapping)]
 
     async def _users(self, scope: Scope, month: Month) -> Values:
@@ -464,7 +459,9 @@ class BillingSource:
         response = await self._client.get(template, path, {"state": "active"})
         raw = self._object(template, response).get("costCenters", [])
         if not isinstance(raw, list):
-            raise self._invalid(template, response.status, "costCenters is not a list")
+            raise self._client.invalid_answer(
+                template, f"{template}: costCenters is not a list", response.status
+            )
         centers = sorted(
             (name, ident)
             for center in raw
@@ -501,7 +498,9 @@ class BillingSource:
             body = self._object(template, response)
             found = body.get("budgets", [])
             if not isinstance(found, list):
-                raise self._invalid(template, response.status, "budgets is not a list")
+                raise self._client.invalid_answer(
+                    template, f"{template}: budgets is not a list", response.status
+                )
             budgets.extend(found)
             more = body.get("has_next_page") is True or next_link(response.headers.get("link", ""))
             if not found or not more:

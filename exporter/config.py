@@ -83,6 +83,12 @@ class Scope:
         return "enterprises" if self.type in ("enterprise", "enterprise_team") else "orgs"
 
     @property
+    def owner_words(self) -> str:
+        """The owner as a sentence names it: ``organization 'octo'``, ``enterprise 'acme'``."""
+        kind = "enterprise" if self.owner_root == "enterprises" else "organization"
+        return f"{kind} '{self.owner}'"
+
+    @property
     def owner_path(self) -> str:
         """``enterprises/ENT`` or ``orgs/ORG``: identifies the owner (not URL-quoted: a key,
         not a request path)."""

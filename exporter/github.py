@@ -274,6 +274,12 @@ class GitHubClient:
 
     # -- requests -------------------------------------------------------------------------
 
+    def invalid_answer(self, endpoint: str, message: str, status: int | None = None) -> ApiError:
+        """An answer GitHub should not give (a body of the wrong shape), counted as an
+        ``invalid_response`` failure of ``endpoint``; the caller raises it."""
+        self.stats.failure(endpoint, "invalid_response")
+        return ApiError("invalid_response", message, status, endpoint)
+
     async def get(
         self,
         endpoint: str,

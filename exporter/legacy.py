@@ -235,19 +235,13 @@ def endpoint(scope: Scope) -> tuple[str, str]:
     return template, api_path(template, **scope.path_params)
 
 
-def _owner_words(scope: Scope) -> str:
-    if scope.type in ("enterprise", "enterprise_team"):
-        return f"enterprise '{scope.owner}'"
-    return f"organization '{scope.owner}'"
-
-
 def failure(scope: Scope, path: str, exc: ApiError) -> ScopeFailure:
     """A client error as a scope failure; what the legacy API means by 422 and 404 is said
     in the message, the fix comes with the reason."""
     if exc.reason == "unprocessable":
         return ScopeFailure(
             "policy_disabled",
-            f"{path} answered 422 because the policy is disabled for {_owner_words(scope)}",
+            f"{path} answered 422 because the policy is disabled for {scope.owner_words}",
         )
     if exc.reason == "not_found":
         return ScopeFailure(
@@ -294,7 +288,7 @@ class LegacySource:
             return ScopeFailure(
                 "unsupported",
                 (
-                    f'team "*" of {_owner_words(scope)} cannot be expanded because the legacy '
+                    f'team "*" of {scope.owner_words} cannot be expanded because the legacy '
                     "/copilot/metrics API cannot list teams: list the team slugs explicitly, one "
                     "scope each, or use 'source: reports'"
                 ),
@@ -324,12 +318,10 @@ class LegacySource:
             except ValueError:
                 body = None
             if not isinstance(body, list) or not all(isinstance(d, Mapping) for d in body):
-                self._client.stats.failure(template, "invalid_response")
-                raise ApiError(
-                    "invalid_response",
+                raise self._client.invalid_answer(
+                    template,
                     f"{path} answered something other than a JSON array of day objects",
                     response.status,
-                    template,
                 )
             days.extend(body)
         return days

@@ -216,12 +216,12 @@ class ReportsSource:
         self._teams: dict[Owner, _Teams] = {}
         self._repos: dict[Owner, _Repos] = {}
         self.drift = drift or Drift()
+        self._owner_ids: dict[Owner, str] = {}  # learnt from the users reports
+        self._warned: set[tuple[Owner, frozenset[str]]] = set()
 
     def unmapped_fields(self) -> dict[tuple[str, str], int]:
         """Records carrying fields the exporter does not map, by (report kind, field)."""
         return self.drift.unmapped_fields()
-        self._owner_ids: dict[Owner, str] = {}  # learnt from the users reports
-        self._warned: set[tuple[Owner, frozenset[str]]] = set()
 
     async def refresh(self, scopes: Sequence[Scope]) -> dict[Scope, Outcome]:
         """Outcome per scope for the newest day; a wildcard team scope yields one entry per
@@ -380,22 +380,14 @@ class ReportsSource:
                 return None
             links = body["download_links"]
         except (ValueError, KeyError, TypeError):
-            self._client.stats.failure(template, "invalid_response")
-            raise ApiError(
-                "invalid_response",
-                f"{template}: answer has no download_links",
-                response.status,
-                template,
+            raise self._client.invalid_answer(
+                template, f"{template}: answer has no download_links", response.status
             ) from None
         if links == []:  # a report with no files is a day that is not there (yet)
             return None
         if not isinstance(links, list) or not all(isinstance(u, str) for u in links):
-            self._client.stats.failure(template, "invalid_response")
-            raise ApiError(
-                "invalid_response",
-                f"{template}: download_links is not a list of URLs",
-                response.status,
-                template,
+            raise self._client.invalid_answer(
+                template, f"{template}: download_links is not a list of URLs", response.status
             )
         return links
 

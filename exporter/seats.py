@@ -302,11 +302,6 @@ def billing_values(body: Mapping[str, Any]) -> Values:
 # --- fetching -----------------------------------------------------------------------------
 
 
-def _owner_words(scope: Scope) -> str:
-    kind = "enterprise" if scope.type == "enterprise" else "organization"
-    return f"{kind} '{scope.owner}'"
-
-
 def failure(scope: Scope, exc: ApiError) -> ScopeFailure:
     """A client error as a scope failure whose message says what the token needs."""
     path = api_path(exc.endpoint, **scope.path_params) if exc.endpoint else scope.owner_path
@@ -316,7 +311,7 @@ def failure(scope: Scope, exc: ApiError) -> ScopeFailure:
     reason, why = known
     return ScopeFailure(
         reason,
-        f"{path} answered {exc.status} because {why.format(owner=_owner_words(scope))} "
+        f"{path} answered {exc.status} because {why.format(owner=scope.owner_words)} "
         f"({PERMISSIONS[scope.owner_root]})",
     )
 
@@ -355,10 +350,6 @@ class SeatsSource:
         values.update(seat_values(seats, now, enterprise=enterprise))
         return ScopeResult(values, None)
 
-    def _invalid(self, template: str, status: int, what: str) -> ApiError:
-        self._client.stats.failure(template, "invalid_response")
-        return ApiError("invalid_response", f"{template}: {what}", status, template)
-
     async def _billing(self, scope: Scope) -> Mapping[str, Any]:
         path = api_path(BILLING_ENDPOINT, **scope.path_params)
         response = await self._client.get(BILLING_ENDPOINT, path)
@@ -367,7 +358,11 @@ class SeatsSource:
         except ValueError:
             body = None
         if not isinstance(body, Mapping):
-            raise self._invalid(BILLING_ENDPOINT, response.status, "answer is not a JSON object")
+            raise self._client.invalid_answer(
+                BILLING_ENDPOINT,
+                f"{BILLING_ENDPOINT}: answer is not a JSON object",
+                response.status,
+            )
         return body
 
     async def _seat_list(self, scope: Scope) -> list[Mapping[str, Any]]:
@@ -382,8 +377,10 @@ class SeatsSource:
                 body = None
             page = body.get("seats") if isinstance(body, Mapping) else None
             if not isinstance(page, list):
-                raise self._invalid(
-                    template, response.status, "answer is not an object with a seats array"
+                raise self._client.invalid_answer(
+                    template,
+                    f"{template}: answer is not an object with a seats array",
+                    response.status,
                 )
             seats.extend(seat for seat in page if isinstance(seat, Mapping))
         return seats
