@@ -19,8 +19,8 @@ neither can change a result, since the decoder checks each guess:
 - Arrays: the bytes between the first two elements (``},{"user_id":``, or the same with the
   file's indentation) usually recur only between elements; the run of elements up to the
   last recurrence in reach is decoded in one call, as ``[`` + run + ``]``, which decodes only
-  if the run is whole elements. A guess that falls inside a record is handed to the scanner;
-  after a few such misses the parser stops guessing.
+  if the run is whole elements. A guess that misses (inside a record, or past the end of the
+  array) hands those bytes to the scanner; when misses outnumber hits, guessing stops.
 
 The scanner's inner loop is one regular expression that consumes strings and brackets
 nested a few levels deep per call; Python code runs per record, per deeper bracket and per
@@ -94,7 +94,8 @@ _string_rest: Final = _span(rb'[^"]*+')
 _QUOTE, _OPEN_OBJECT, _OPEN_ARRAY = ord('"'), ord("{"), ord("[")
 _CLOSE_ARRAY, _COMMA = ord("]"), ord(",")
 _SEPARATOR_TAIL = 12  # bytes of the next element in a separator: its first key, usually
-_MAX_MISSES = 3
+_RUN_BYTES = 1 << 20  # at most this much in one run: what a miss can waste, and its garbage
+_MAX_MISSES = 8
 
 # Where the top-level state machine is: between values, or inside a top-level array.
 _TOP, _FIRST, _NEXT, _ELEMENT = range(4)  # _FIRST: after '['; _NEXT: after an element
@@ -172,8 +173,9 @@ class StreamParser:
         # Array elements decoded in runs (see _elements): what separates two of them, b""
         # until seen, None once guessing has missed too often; where the last one ended.
         self._separator: bytes | None = b""
-        self._misses = 0
+        self._runs = self._misses = 0
         self._last_end = -1
+        self._no_guess_before = -1  # after a miss, the scanner takes the elements up to here
 
     def feed(self, chunk: bytes) -> list[Record]:
         """The records this chunk completed."""
@@ -182,7 +184,7 @@ class StreamParser:
             buf: bytes | bytearray = self._buf
         else:
             buf = chunk  # the usual case: nothing left over, no copy
-        self._backslash = self._newline = self._last_end = -1
+        self._backslash = self._newline = self._last_end = self._no_guess_before = -1
         out: list[Record] = []
         keep = self._consume(buf, out)
         if buf is self._buf:
@@ -280,27 +282,32 @@ class StreamParser:
         """A run of array elements in one decoder call, up to the last place in reach where
         the bytes between the first two elements recur (``},{"user_id":``, or the same with
         the file's indentation). That is a guess, but a safe one: the run decodes as an
-        array only if it is whole elements. Misses fall back to the scanner; after a few,
-        the guessing stops."""
+        array only if it is whole elements. A miss hands the run to the scanner; when misses
+        outnumber hits, the guessing stops."""
         sep = self._separator
-        if sep is None:
+        if sep is None or pos < self._no_guess_before:
             return 0
         if not sep:
             if second and self._last_end > 0 and pos + _SEPARATOR_TAIL <= len(buf):
                 self._separator = bytes(buf[self._last_end - 1 : pos + _SEPARATOR_TAIL])
             return 0
-        cut = buf.rfind(sep, pos, pos + self._limit + len(sep) - 1) + 1
+        reach = pos + min(self._limit, _RUN_BYTES) + len(sep) - 1
+        cut = buf.rfind(sep, pos, reach) + 1
         if cut <= pos:
             return 0
         try:
             values = _FAST.decode(b"[" + buf[pos:cut] + b"]")
         except (msgspec.DecodeError, ValueError, RecursionError):
+            # Say the array ended and the next part began before the cut: the scanner takes
+            # the elements up to it, so a miss costs one wasted decode of bytes scanned anyway.
+            self._no_guess_before = cut
             self._misses += 1
-            if self._misses == _MAX_MISSES:
-                self._separator = None
+            if self._misses > _MAX_MISSES and self._misses > self._runs:
+                self._separator = None  # the separator recurs inside records: stop guessing
             return 0
         if not all(type(value) is dict for value in values):
             return 0  # the scanner names the element that is not an object
+        self._runs += 1
         for value in values:
             _unwrap(value, out)
         self._last_end = cut

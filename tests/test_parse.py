@@ -126,6 +126,23 @@ def test_feed_returns_each_record_with_the_byte_that_completes_it() -> None:
     assert parser.close() == []
 
 
+SIMILAR = [json.dumps({"user_id": i, "totals": [{"user_id": i}, {"n": 1}]}) for i in range(300)]
+
+
+@pytest.mark.parametrize("size", [1000, 64 * 1024, 1 << 30])
+@pytest.mark.parametrize("odd", ["1", "[]", '"s"', "null", '{"user_id": NaN}'])
+def test_one_odd_element_among_many_similar_ones(size: int, odd: str) -> None:
+    """Runs of elements are decoded in one call: one element that is not an object still
+    fails, and one the stdlib must decode (NaN) still gives its value."""
+    body = ("[" + ",".join([*SIMILAR[:150], odd, *SIMILAR[150:]]) + "]").encode()
+    if odd.startswith("{"):
+        rows = list(parse_chunks(chunked(body, size)))
+        assert repr(rows) == repr(json.loads(body))
+        return
+    with pytest.raises(ReportParseError, match="expected JSON objects"):
+        list(parse_chunks(chunked(body, size)))
+
+
 # -- what the stdlib decodes, the parser decodes the same way --------------------------------
 
 
