@@ -441,7 +441,8 @@ def endless(handler: HostileHandler, stopped: threading.Event) -> None:
     """A body without a length that goes on as fast as it is read (256 MiB at most)."""
     handler.send_response(200)
     handler.end_headers()
-    chunk = b"[" * 65536  # one line, deeper and deeper
+    handler.wfile.write(b'[{"user_id": 1, "user_login": "')  # a string that never ends
+    chunk = b"x" * 65536
     for _ in range(4096):
         if stopped.is_set():
             return
