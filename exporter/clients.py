@@ -47,6 +47,7 @@ def make_client(
         max_retries=gh.max_retries,
         max_response_bytes=limits.max_response_bytes,
         max_download_bytes=limits.max_download_bytes,
+        max_record_bytes=limits.max_record_bytes,
         deadline=limits.download_deadline,
         **dict(options or {}),
     )

@@ -376,6 +376,13 @@ SETTINGS: tuple[Setting[Any], ...] = (
         "largest report file read from one download link (after decompression; a "
         "users-1-day file of 200,000 developers is ~360 MB); larger fails with `too_large`",
     ),
+    MAX_RECORD_BYTES := Setting(
+        "limits.max_record_bytes",
+        size(1 << 10),
+        16 << 20,
+        "largest single record (one JSON value, or one element of a top-level array) in a "
+        "report file; GitHub's biggest are a few MB; larger fails with `invalid_response`",
+    ),
     DOWNLOAD_DEADLINE := Setting(
         "limits.download_deadline",
         duration(),
@@ -506,6 +513,7 @@ class Limits:
 
     max_response_bytes: int = MAX_RESPONSE_BYTES.default
     max_download_bytes: int = MAX_DOWNLOAD_BYTES.default
+    max_record_bytes: int = MAX_RECORD_BYTES.default
     download_deadline: float = DOWNLOAD_DEADLINE.default
     max_refresh_duration: float = MAX_REFRESH_DURATION.default
     http_read_timeout: float = HTTP_READ_TIMEOUT.default
@@ -808,6 +816,7 @@ def _limits(limits: Section) -> Limits:
     return Limits(
         limits.get(MAX_RESPONSE_BYTES),
         limits.get(MAX_DOWNLOAD_BYTES),
+        limits.get(MAX_RECORD_BYTES),
         limits.get(DOWNLOAD_DEADLINE),
         limits.get(MAX_REFRESH_DURATION),
         limits.get(HTTP_READ_TIMEOUT),

@@ -231,6 +231,7 @@ class GitHubClient:
         max_rate_limit_wait: float = _MAX_RATE_LIMIT_WAIT,
         max_response_bytes: int = 64 << 20,
         max_download_bytes: int = 1 << 30,
+        max_record_bytes: int = 16 << 20,
         deadline: float = 15 * 60.0,
     ) -> None:
         self.api_url = api_url.rstrip("/")
@@ -239,6 +240,9 @@ class GitHubClient:
         self._token = token
         self._max_response = max_response_bytes
         self._max_download = max_download_bytes
+        # Not the client's to enforce (it moves bytes), but a bound on what one answer may
+        # cost, configured with the others: the report parser reads it from here.
+        self.max_record_bytes = max_record_bytes
         self._deadline = deadline
         self.stats = stats or ApiStats()
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))

@@ -399,7 +399,7 @@ class ReportsSource:
         for attempt in (1, 2):
             sink = make_sink()
             census = self.drift.census(kind)
-            parser = StreamParser()
+            parser = StreamParser(self._client.max_record_bytes)
             try:
                 for url in links:
                     async for chunk in self._client.download(url):

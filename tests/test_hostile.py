@@ -478,6 +478,23 @@ def test_a_download_over_the_cap_fails_its_scope_only(
     )
 
 
+def test_a_record_over_the_configured_cap_fails_its_scope_only(
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
+    day = yesterday()
+    publish(store, day)
+    huge = entity(day, dau=5, gen=50, acc=1)
+    huge["totals_by_ide"] = [{"ide": f"editor-{i}", "loc_added_sum": i} for i in range(2000)]
+    store.set_report("organization-1-day", BAD, day, [huge])
+    exporter = make_exporter(SCOPES, limits={"max_record_bytes": "16KiB"})
+
+    exporter.refresh_now()
+
+    body = scrape(exporter).text
+    assert failure_reasons(body) == {BAD: "invalid_response"}
+    assert value(body, "github_copilot_up", scope=GOOD) == 1
+
+
 def test_a_series_budget_applies_when_none_is_configured_and_holds_the_largest_estate() -> None:
     cfg = config_mod.build({"scopes": [{"org": "o"}]}, {"GITHUB_TOKEN": TOKEN})
     assert cfg.cardinality.max_series == DEFAULT_MAX_SERIES
