@@ -25,14 +25,14 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
 from exporter import state
-from exporter.billing import BillingSource, UserRanking, billing_client, with_pools
+from exporter.billing import BillingSource, billing_client, with_pools
 from exporter.clients import make_client
 from exporter.collector import SnapshotCollector, StatusCollector
 from exporter.config import SOURCES, Config
 from exporter.github import ApiStats, GitHubClient
 from exporter.legacy import LegacySource
 from exporter.refresh import Refresher
-from exporter.reports import ReportsSource
+from exporter.reports import CreditRanking, ReportsSource
 from exporter.seats import SeatsSource
 from exporter.server import ExporterHTTPServer, Exposition
 from exporter.snapshot import Snapshot, SnapshotHolder
@@ -90,7 +90,7 @@ def default_billing(
     config: Config, billing: GitHubClient, metrics: GitHubClient, clock: Clock
 ) -> Source:
     ranking = (
-        UserRanking(ReportsSource(metrics, clock), clock) if config.billing.top_users else None
+        CreditRanking(ReportsSource(metrics, clock), clock) if config.billing.top_users else None
     )
     return BillingSource(billing, config.billing, clock, ranking)
 

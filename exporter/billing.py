@@ -40,15 +40,13 @@ scope_type="enterprise",sku="Copilot AI Credits"} 12.3
 from __future__ import annotations
 
 import asyncio
-import heapq
 import logging
 import math
 from calendar import timegm
 from collections.abc import Awaitable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from exporter import metrics as m
 from exporter.aggregate import Labels, Values, label, number
@@ -56,8 +54,7 @@ from exporter.clients import make_client, static_token
 from exporter.config import Billing, Config, OwnerRoot, Scope
 from exporter.github import ApiError, ApiStats, GitHubClient, Response, api_path, next_link
 from exporter.logs import register_secret
-from exporter.parse import Record, ReportParseError
-from exporter.reports import USERS_KIND, Owner, ReportsSource
+from exporter.parse import ReportParseError
 from exporter.snapshot import Snapshot
 from exporter.source import Clock, Outcome, Reason, ScopeFailure, ScopeResult, utc_now
 
@@ -264,60 +261,11 @@ def failure(scope: Scope, exc: ApiError) -> ScopeFailure:
 # --- the users with the most credits --------------------------------------------------------
 
 
-@dataclass
-class _TopSink:
-    """users-1-day rows -> the ``n`` logins with the most ``ai_credits_used`` (a heap of n)."""
+class TopUsers(Protocol):
+    """Who gets a ``user`` label: the ``n`` logins with the most AI credits of a scope, most
+    first (the usage reports know them: ``exporter.reports.CreditRanking``)."""
 
-    n: int
-    day: str
-    heap: list[tuple[float, str]] = field(default_factory=list)
-
-    def add(self, record: Record) -> None:
-        if record.get("day", self.day) != self.day:
-            return
-        login = label(record.get("user_login"))
-        credits = _finite(record.get("ai_credits_used"))
-        if not login or credits is None or credits <= 0:
-            return
-        entry = (credits, login)
-        if len(self.heap) < self.n:
-            heapq.heappush(self.heap, entry)
-        elif entry > self.heap[0]:
-            heapq.heapreplace(self.heap, entry)
-
-    def top(self) -> list[str]:
-        """Most credits first; ties by login."""
-        return [login for _, login in sorted(self.heap, key=lambda e: (-e[0], e[1]))]
-
-
-class UserRanking:
-    """Who gets a ``user`` label: the users with the most AI credits on an owner's newest
-    users-1-day report (a usage signal, read with the metrics credential once per report
-    day), so per-user spend costs N requests whatever the size of the enterprise."""
-
-    def __init__(self, reports: ReportsSource, clock: Clock = utc_now) -> None:
-        self._reports = reports
-        self._clock = clock
-        self._ranked: dict[Owner, tuple[date, list[str]]] = {}
-
-    async def top(self, scope: Scope, n: int) -> list[str]:
-        """The ``n`` logins, most credits first; none while no report is published."""
-        owner = Owner.of(scope)
-        cached = self._ranked.get(owner)
-        yesterday = self._clock().date() - timedelta(days=1)
-        for day in (yesterday, yesterday - timedelta(days=1)):
-            if cached is not None and cached[0] >= day:
-                break
-            links = await self._reports.links(owner, USERS_KIND, day)
-            if links is None:
-                continue
-            sink = await self._reports.read(
-                owner, USERS_KIND, day, links, partial(_TopSink, n, day.isoformat())
-            )
-            assert isinstance(sink, _TopSink)
-            cached = self._ranked[owner] = (day, sink.top())
-            break
-        return cached[1][:n] if cached is not None else []
+    async def top(self, scope: Scope, n: int) -> list[str]: ...
 
 
 # --- the source -----------------------------------------------------------------------------
@@ -332,7 +280,7 @@ class BillingSource:
         client: GitHubClient,
         settings: Billing | None = None,
         clock: Clock = utc_now,
-        ranking: UserRanking | None = None,
+        ranking: TopUsers | None = None,
     ) -> None:
         self._client = client
         self._settings = settings or Billing()

@@ -16,7 +16,9 @@ values, added to the entity scope's values; a failure to read them fails the sco
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -564,3 +566,62 @@ def _entity(owner: Owner, day: date, records: list[Record]) -> _Entity:
         ):
             named = key
     return _Entity(day, first, alternatives if len(alternatives) > 1 else {}, named)
+
+
+# --- the users with the most AI credits (per-user spend asks about them) ------------------
+
+
+@dataclass
+class _TopSink:
+    """users-1-day rows -> the ``n`` logins with the most ``ai_credits_used`` (a heap of n)."""
+
+    n: int
+    day: str
+    heap: list[tuple[float, str]] = field(default_factory=list)
+
+    def add(self, record: Record) -> None:
+        if record.get("day", self.day) != self.day:
+            return
+        login = aggregate.label(record.get("user_login"))
+        credits = aggregate.number(record.get("ai_credits_used"))
+        if not login or credits is None or not 0 < credits < math.inf:
+            return
+        entry = (credits, login)
+        if len(self.heap) < self.n:
+            heapq.heappush(self.heap, entry)
+        elif entry > self.heap[0]:
+            heapq.heapreplace(self.heap, entry)
+
+    def top(self) -> list[str]:
+        """Most credits first; ties by login."""
+        return [login for _, login in sorted(self.heap, key=lambda e: (-e[0], e[1]))]
+
+
+class CreditRanking:
+    """Who gets a ``user`` label: the users with the most AI credits on an owner's newest
+    users-1-day report (a usage signal, read with the metrics credential once per report
+    day), so per-user spend costs N requests whatever the size of the enterprise."""
+
+    def __init__(self, reports: ReportsSource, clock: Clock = utc_now) -> None:
+        self._reports = reports
+        self._clock = clock
+        self._ranked: dict[Owner, tuple[date, list[str]]] = {}
+
+    async def top(self, scope: Scope, n: int) -> list[str]:
+        """The ``n`` logins, most credits first; none while no report is published."""
+        owner = Owner.of(scope)
+        cached = self._ranked.get(owner)
+        yesterday = self._clock().date() - timedelta(days=1)
+        for day in (yesterday, yesterday - timedelta(days=1)):
+            if cached is not None and cached[0] >= day:
+                break
+            links = await self._reports.links(owner, USERS_KIND, day)
+            if links is None:
+                continue
+            sink = await self._reports.read(
+                owner, USERS_KIND, day, links, partial(_TopSink, n, day.isoformat())
+            )
+            assert isinstance(sink, _TopSink)
+            cached = self._ranked[owner] = (day, sink.top())
+            break
+        return cached[1][:n] if cached is not None else []
