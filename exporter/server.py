@@ -212,11 +212,12 @@ class Exposition:
         live = _render(self._live_registry, openmetrics)
         head = self._snapshot_part(openmetrics)
         if compressed:
-            compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+            # The few live lines: the fastest level and least memory, set up per scrape.
+            compressor = zlib.compressobj(1, zlib.DEFLATED, -zlib.MAX_WBITS, 1)
             tail = compressor.compress(live) + compressor.flush()
             crc = zlib.crc32(live, head.crc)
             trailer = struct.pack("<II", crc, (head.size + len(live)) & 0xFFFFFFFF)
-            return head.gzip_head + tail + trailer
+            return b"".join((head.gzip_head, tail, trailer))
         return head.plain + live
 
 
