@@ -39,8 +39,8 @@ dashboards: install  ## regenerate grafana/dashboards/*.json from the code in gr
 generate: docs dashboards  ## rewrite every generated file (the tests fail when one is stale)
 	$(PYTHON) deploy/generate.py
 
-bench: install
-	$(PYTHON) benchmarks/bench.py
+bench: install  ## one refresh and scrapes of 50,000 developers; BENCH_ARGS="--users 200000 --orgs 50 --teams 8000" for the largest
+	$(PYTHON) benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

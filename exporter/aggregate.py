@@ -7,7 +7,8 @@ an error: the API adds and drops fields over time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Set
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
+from operator import itemgetter
 from typing import Any
 
 from exporter import metrics as m
@@ -43,69 +44,165 @@ def _dig(obj: Mapping[str, Any], path: Iterable[str]) -> object:
     return current
 
 
+def _getter(fields: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """All ``fields`` of a mapping as a tuple, in one C-level call (KeyError if one lacks)."""
+    if len(fields) == 1:
+        return lambda mapping: (mapping[fields[0]],)
+    return itemgetter(*fields)
+
+
 # The mapping tables resolved once: (field, metric name) pairs, per breakdown array.
-_COUNTER_METRICS = tuple((c.field, m.PREFIX + c.metric) for c in m.COUNTERS)
+Key = tuple[str, Labels]  # (metric name, label values): one sample of a scope
+_COUNTER_KEYS = tuple((c.field, (m.PREFIX + c.metric, _NO_LABELS)) for c in m.COUNTERS)
 _BREAKDOWN_METRICS = tuple(
     (
         b.array,
         tuple(field for field, _ in b.keys),
-        tuple((field, b.metric(m.COUNTER_BY_FIELD[field])) for field in b.counters),
+        tuple(b.counters),
+        tuple(b.metric(m.COUNTER_BY_FIELD[field]) for field in b.counters),
+        _getter(b.counters),
     )
     for b in m.BREAKDOWNS
 )
-_SURFACE_METRICS = tuple(
-    (o.object, tuple((path, m.PREFIX + metric) for path, metric, _ in o.fields))
+_COUNTERS_GETTER = _getter(tuple(field for field, _ in _COUNTER_KEYS))
+_COUNTERS_KEYS = tuple(key for _, key in _COUNTER_KEYS)
+_NUMBER_TYPES = frozenset((int, float))
+_SURFACE_KEYS = tuple(
+    (o.object, tuple((path, (m.PREFIX + metric, _NO_LABELS)) for path, metric, _ in o.fields))
     for o in m.SURFACE_OBJECTS
 )
 _THIRD_PARTY_METRICS = tuple(
     (field, m.PREFIX + metric) for field, metric, _ in m.THIRD_PARTY_FIELDS
 )
 _CUSTOMISATION_METRICS = tuple((c.array, c.key, m.PREFIX + c.metric) for c in m.CLI_CUSTOMISATIONS)
+_CREDITS_KEY: Key = (m.AI_CREDITS_METRIC, _NO_LABELS)
 _NUMBER = (int, float)
 _CLI = "totals_by_cli"
+KeyCache = dict[tuple[object, ...], tuple[Key, ...]]
+"""Breakdown entry labels -> the keys of its counters, kept while one file is read: rows
+share their key tuples (less to build per row, one copy in every team's sums)."""
 
 
 def flatten_activity(record: Mapping[str, Any]) -> Flat:
     """The summable part of an entity or user record: counters, breakdowns, the surfaces'
     sums (CLI, Copilot app, VS Code Agents window, third-party agents, CLI customisation),
-    credits.
+    credits."""
+    keys, values = keyed_activity(record, {})
+    return [(key[0], key[1], value) for key, value in zip(keys, values, strict=True)]
 
-    Flattened once per record so a user row can be added to several team totals cheaply.
-    This is the hot loop of a refresh (once per user row), hence the inlined checks.
-    """
-    out: Flat = []
-    for field, metric in _COUNTER_METRICS:
-        value = record.get(field)
-        if type(value) in _NUMBER:
-            out.append((metric, _NO_LABELS, float(value)))  # type: ignore[arg-type]
-    for array, key_fields, counters in _BREAKDOWN_METRICS:
+
+def keyed_activity(record: Mapping[str, Any], cache: KeyCache) -> tuple[list[Key], list[float]]:
+    """:func:`flatten_activity` as parallel lists of keys and values, keys shared through
+    ``cache``. Computed once per user row, then added to each of the user's teams: the hot
+    loop of a refresh, hence the inlined checks."""
+    keys: list[Key] = []
+    values: list[float] = []
+    _numbers(record, _COUNTERS_GETTER, _COUNTERS_KEYS, _COUNTER_KEYS, keys, values)
+    for index, (array, key_fields, fields, metrics, getter) in enumerate(_BREAKDOWN_METRICS):
         entries = record.get(array)
-        if type(entries) is not list:
-            continue
-        for entry in entries:
-            if type(entry) is not dict:
-                continue
-            keys = [label(entry.get(field)) for field in key_fields]
-            if None in keys:
-                continue
-            labels: Labels = tuple(keys)  # type: ignore[arg-type]
-            for field, metric in counters:
-                value = entry.get(field)
-                if type(value) in _NUMBER:
-                    out.append((metric, labels, float(value)))  # type: ignore[arg-type]
-    for obj, fields in _SURFACE_METRICS:
+        if type(entries) is list:
+            _breakdown(index, entries, key_fields, fields, metrics, getter, cache, keys, values)
+    for obj, paths in _SURFACE_KEYS:
         sums = record.get(obj)
         if type(sums) is dict:
-            for path, metric in fields:
+            for path, key in paths:
                 value = number(_dig(sums, path))
                 if value is not None:
-                    out.append((metric, _NO_LABELS, value))
-    _third_party_sums(record.get(m.THIRD_PARTY_ARRAY), out)
-    _customisation_sums(record, out)
+                    keys.append(key)
+                    values.append(value)
+    _third_party_sums(record.get(m.THIRD_PARTY_ARRAY), keys, values)
+    _customisation_sums(record, keys, values)
     credits_used = number(record.get("ai_credits_used"))
     if credits_used is not None:
-        out.append((m.AI_CREDITS_METRIC, _NO_LABELS, credits_used))
-    return out
+        keys.append(_CREDITS_KEY)
+        values.append(credits_used)
+    return keys, values
+
+
+def _numbers(
+    source: Mapping[str, Any],
+    getter: Callable[[Mapping[str, Any]], tuple[Any, ...]],
+    all_keys: tuple[Key, ...],
+    fields: Iterable[tuple[str, Key]],
+    keys: list[Key],
+    values: list[float],
+) -> None:
+    """The number fields of a record or entry with their keys. Rows usually carry every
+    field as a number: those take C-level calls (one lookup of all fields, one type check,
+    one conversion); any other row the loop, which leaves out what is not a number."""
+    try:
+        found = getter(source)
+    except KeyError:
+        found = None
+    if found is not None and _NUMBER_TYPES.issuperset(map(type, found)):
+        keys.extend(all_keys)
+        values.extend(map(float, found))
+        return
+    for field, key in fields:
+        value = source.get(field)
+        if type(value) in _NUMBER:
+            keys.append(key)
+            values.append(float(value))  # type: ignore[arg-type]
+
+
+def _breakdown(
+    index: int,
+    entries: list[Any],
+    key_fields: tuple[str, ...],
+    fields: tuple[str, ...],
+    metrics: tuple[str, ...],
+    getter: Callable[[Mapping[str, Any]], tuple[Any, ...]],
+    cache: KeyCache,
+    keys: list[Key],
+    values: list[float],
+) -> None:
+    """One ``totals_by_*`` array: each entry's counters under its labels."""
+    first = key_fields[0]
+    second = key_fields[1] if len(key_fields) == 2 else None
+    for entry in entries:
+        if type(entry) is not dict:
+            continue
+        a = entry.get(first)
+        counted = None
+        if second is None:
+            if type(a) is str:
+                counted = cache.get((index, a))
+        else:
+            b = entry.get(second)
+            if type(a) is str and type(b) is str:
+                counted = cache.get((index, a, b))
+        if counted is None:
+            counted = _entry_keys(index, key_fields, metrics, entry, cache)
+            if counted is None:
+                continue
+        _numbers(entry, getter, counted, zip(fields, counted, strict=True), keys, values)
+
+
+def _entry_keys(
+    index: int,
+    key_fields: tuple[str, ...],
+    metrics: tuple[str, ...],
+    entry: dict[str, Any],
+    cache: KeyCache,
+) -> tuple[Key, ...] | None:
+    """The keys of one breakdown entry's counters; None when a key field is missing."""
+    if len(key_fields) == 1:
+        raw: tuple[object, ...] = (index, entry.get(key_fields[0]))
+        textual = type(raw[1]) is str
+    else:
+        raw = (index, *[entry.get(field) for field in key_fields])
+        textual = all(type(v) is str for v in raw[1:])
+    if textual:  # text hashes; other values (numbers, or lists: unhashable) are rare
+        found = cache.get(raw)
+        if found is not None:
+            return found
+    labels = tuple(label(v) for v in raw[1:])
+    if None in labels:
+        return None
+    made: tuple[Key, ...] = tuple((metric, labels) for metric in metrics)  # type: ignore[misc]
+    if textual:
+        cache[raw] = made
+    return made
 
 
 def in_record_or_cli(record: Mapping[str, Any], field: str) -> object:
@@ -119,7 +216,7 @@ def in_record_or_cli(record: Mapping[str, Any], field: str) -> object:
     return value
 
 
-def _customisation_sums(record: Mapping[str, Any], out: Flat) -> None:
+def _customisation_sums(record: Mapping[str, Any], keys: list[Key], values: list[float]) -> None:
     for array, key, metric in _CUSTOMISATION_METRICS:
         entries = in_record_or_cli(record, array)
         if type(entries) is not list:
@@ -134,10 +231,11 @@ def _customisation_sums(record: Mapping[str, Any], out: Flat) -> None:
             if value is None:
                 value = number(entry.get(m.CLI_CUSTOMISATION_COUNT_OLD))
             if name is not None and value is not None:
-                out.append((metric, (name,), value))
+                keys.append((metric, (name,)))
+                values.append(value)
 
 
-def _third_party_sums(entries: object, out: Flat) -> None:
+def _third_party_sums(entries: object, keys: list[Key], values: list[float]) -> None:
     """Per agent_id; the interaction count is job starts and stays out of the totals."""
     if type(entries) is not list:
         return
@@ -150,7 +248,8 @@ def _third_party_sums(entries: object, out: Flat) -> None:
         for field, metric in _THIRD_PARTY_METRICS:
             value = number(entry.get(field))
             if value is not None:
-                out.append((metric, (agent,), value))
+                keys.append((metric, (agent,)))
+                values.append(value)
 
 
 def agent_names(entries: object) -> Iterator[tuple[str, str]]:
@@ -301,12 +400,26 @@ PRESENCE_FIELDS: frozenset[str] = frozenset(
 
 
 class UsageAccumulator:
-    """Sums user rows (users-1-day) into one scope's values: counters summed, users distinct."""
+    """Sums user rows (users-1-day) into one scope's values: counters summed, users distinct.
 
-    __slots__ = ("_agents", "_phases", "_review", "_surface", "_users", "flags", "values")
+    ``activity=False`` sums only what an owner's entity report does not carry itself (see
+    :func:`merge_entity_and_users`): credits and the user counts, not the activity.
+    """
 
-    def __init__(self) -> None:
-        self.values: Values = {}
+    __slots__ = (
+        "_activity",
+        "_agents",
+        "_phases",
+        "_review",
+        "_sums",
+        "_surface",
+        "_users",
+        "flags",
+    )
+
+    def __init__(self, *, activity: bool = True) -> None:
+        self._activity = activity
+        self._sums: dict[Key, float] = {}  # in first-seen order, as the samples come out
         self._users: set[object] = set()
         self.flags: dict[str, set[object]] = {metric: set() for _, metric, _ in m.USER_FLAGS}
         self._review: dict[str, set[object]] = {e: set() for _, e in m.CODE_REVIEW_FLAGS}
@@ -314,15 +427,44 @@ class UsageAccumulator:
         self._phases: dict[Labels, set[object]] = {}
         self._agents: dict[str, str] = {}
 
+    @property
+    def values(self) -> Values:
+        """The sums so far."""
+        values: Values = {}
+        for (name, labels), value in self._sums.items():
+            samples = values.get(name)
+            if samples is None:
+                samples = values[name] = {}
+            samples[labels] = value
+        return values
+
     def add(self, user: object, row: Mapping[str, Any], flat: Flat) -> None:
-        self._users.add(user)
-        add_flat(self.values, flat)
+        self.add_keyed(user, row, [(n, labels) for n, labels, _ in flat], [v for *_, v in flat])
+
+    def add_keyed(
+        self, user: object, row: Mapping[str, Any], keys: list[Key], values: list[float]
+    ) -> None:
+        """One row, its activity given as :func:`keyed_activity` made it."""
+        sums = self._sums
+        get = sums.get
+        if self._activity:
+            self._users.add(user)
+            for key, value in zip(keys, values, strict=True):
+                sums[key] = get(key, 0.0) + value
+        else:
+            credits_used = number(row.get("ai_credits_used"))
+            if credits_used is not None:
+                sums[_CREDITS_KEY] = get(_CREDITS_KEY, 0.0) + credits_used
         for field, metric, _ in m.USER_FLAGS:
             if row.get(field) is True:
                 self.flags[metric].add(user)
         for field, engagement in m.CODE_REVIEW_FLAGS:
             if row.get(field) is True:
                 self._review[engagement].add(user)
+        if self._activity:
+            self._add_surfaces(user, row)
+
+    def _add_surfaces(self, user: object, row: Mapping[str, Any]) -> None:
         for flags, metric in _SURFACE_FLAGS:
             for flag in flags:
                 used = row.get(flag)
@@ -348,7 +490,7 @@ class UsageAccumulator:
         and so are the sums and user counts of every surface the users report shows: those
         of ``present`` (fields some row of the report carries, not null); of the others, a
         team exports nothing, as GitHub had nothing to tell that day."""
-        values: Values = {name: dict(samples) for name, samples in self.values.items()}
+        values = self.values
         for counter in m.COUNTERS:
             values.setdefault(m.PREFIX + counter.metric, {_NO_LABELS: 0.0})
         for obj in m.SURFACE_OBJECTS:

@@ -27,7 +27,7 @@ from prometheus_client.process_collector import ProcessCollector
 from exporter import state
 from exporter.billing import BillingSource, billing_client, with_pools
 from exporter.clients import make_client
-from exporter.collector import SnapshotCollector, StatusCollector
+from exporter.collector import StatusCollector
 from exporter.config import SOURCES, Config
 from exporter.github import ApiStats, GitHubClient
 from exporter.legacy import LegacySource
@@ -36,7 +36,7 @@ from exporter.reports import CreditRanking, ReportsSource
 from exporter.seats import SeatsSource
 from exporter.server import ExporterHTTPServer, Exposition
 from exporter.snapshot import Snapshot, SnapshotHolder
-from exporter.source import Clock, Source, utc_now
+from exporter.source import Clock, Resumable, ScopeResult, Source, utc_now
 from exporter.webconfig import WebConfig
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,14 @@ class LoopThread:
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=1)  # a daemon: a loop stuck in a blocking call is left
+
+
+def _same_states(a: tuple[tuple[object, ...], ...], b: tuple[tuple[object, ...], ...]) -> bool:
+    """Whether two keys of saved states match: values compared by identity (a refresh that
+    found nothing new keeps the very same objects), the rest by value."""
+    return len(a) == len(b) and all(
+        x[1] is y[1] and x[0] == y[0] and x[2:] == y[2:] for x, y in zip(a, b, strict=True)
+    )
 
 
 SourceFactory = Callable[[GitHubClient, Clock], Mapping[str, Source]]
@@ -111,14 +119,24 @@ class Exporter:
     billing_source: BillingFactory = default_billing
 
     def __post_init__(self) -> None:
-        if self.config.state_file is not None:
-            restored = state.load(self.config.state_file)
-            if restored is not None:
-                self.holder.swap(restored)
+        restored = None if self.config.state_file is None else state.load(self.config.state_file)
+        if restored is not None:
+            self.holder.swap(restored.snapshot)
         self.loop = LoopThread()
         self.client = make_client(self.config, self.stats, self.client_options)
         sources = self.sources(self.client, self.clock)
         usage: dict[str, Source] = {name: sources[name] for name in SOURCES}
+        self._resumable = {n: s for n, s in usage.items() if isinstance(s, Resumable)}
+        for name, source in self._resumable.items():  # a restart same day downloads nothing
+            source.resume(
+                {
+                    s.scope: ScopeResult(s.values, s.report_day)
+                    for s in self.holder.current.scopes
+                    if s.up and s.scope.source == name
+                },
+                restored.sources.get(name, {}) if restored is not None else {},
+            )
+        self._saved: tuple[tuple[object, ...], ...] | None = None
         self.refresher = Refresher(self.config, usage, self.holder, clock=self.clock)
         owners = tuple(s for s in self.config.scopes if not s.is_team)
         # The pool is seats x credits per seat: recomputed whenever either part changes.
@@ -142,10 +160,10 @@ class Exporter:
             self.billing_client = billing_client(
                 self.config, self.stats, self.client, self.client_options
             )
-            source = self.billing_source(self.config, self.billing_client, self.client, self.clock)
+            billing = self.billing_source(self.config, self.billing_client, self.client, self.clock)
             self.billing = Refresher(
                 self.config,
-                {BILLING: source},
+                {BILLING: billing},
                 self.holder,
                 part="billing",
                 scopes=owners,
@@ -154,15 +172,13 @@ class Exporter:
                 derive=derive,
                 deadline=self._deadline(self.config.billing.interval),
             )
-        self.snapshot_registry = CollectorRegistry(auto_describe=False)
-        self.snapshot_registry.register(SnapshotCollector(lambda: self.holder.current))
         self.live_registry = CollectorRegistry(auto_describe=False)
         self.live_registry.register(
             StatusCollector(self.stats, lambda: self.refresher.runs, demo=self.config.demo)
         )
         for extra in (ProcessCollector, PlatformCollector, GCCollector):
             extra(registry=self.live_registry)
-        self.exposition = Exposition(self.holder, self.snapshot_registry, self.live_registry)
+        self.exposition = Exposition(self.holder, self.live_registry)
         self.exposition.prepare()  # a restored state file is served (and ready) at once
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self.server: ExporterHTTPServer | None = None
@@ -174,7 +190,7 @@ class Exporter:
     def refresh_now(self) -> None:
         """Run one usage refresh to completion (the scheduled job, also used by tests)."""
         if self._run(self.refresher):
-            self.save_state()
+            self.save_state(changed_only=True)
 
     def refresh_seats_now(self) -> None:
         if self.seats is not None:
@@ -213,9 +229,22 @@ class Exporter:
         self.exposition.prepare()
         return True
 
-    def save_state(self) -> None:
-        if self.config.state_file is not None and self.holder.current.scopes:
-            state.save(self.config.state_file, self.holder.current)
+    def save_state(self, *, changed_only: bool = False) -> None:
+        """Write the state file; with ``changed_only``, not when only times changed since
+        the last write (at 200,000 developers the file is tens of MB of JSON: a refresh
+        that found nothing new does not rewrite it, so a restart then shows the success
+        time of the last write until its first refresh)."""
+        snapshot = self.holder.current
+        if self.config.state_file is None or not snapshot.scopes:
+            return
+        key = tuple(
+            (s.scope, s.values, s.up, s.report_day, s.reason, s.error) for s in snapshot.scopes
+        )
+        if changed_only and self._saved is not None and _same_states(key, self._saved):
+            return
+        saved = {name: source.saved() for name, source in self._resumable.items()}
+        state.save(self.config.state_file, snapshot, saved)
+        self._saved = key
 
     def start(self) -> None:
         schedule = self.config.refresh

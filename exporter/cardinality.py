@@ -114,12 +114,24 @@ class Budget:
     max_series: int | None
     dropped: dict[str, int] = field(default_factory=dict)
     _logged: frozenset[str] = frozenset()
+    # Per scope: values in -> (their series count, the drop set and values out), so that
+    # unchanged values stay the same objects (the exposition re-renders only new ones).
+    _memo: dict[Scope, tuple[Values, int, frozenset[str], Values]] = field(default_factory=dict)
+
+    def _count(self, state: ScopeState) -> int:
+        memo = self._memo.get(state.scope)
+        if memo is not None and memo[0] is state.values:
+            return memo[1]
+        count = sum(len(samples) for samples in state.values.values())
+        self._memo[state.scope] = (state.values, count, frozenset(), state.values)
+        return count
 
     def enforce(self, states: list[ScopeState]) -> list[ScopeState]:
         self.dropped = {}
         if self.max_series is None:
             return states
-        total = series_count(states)
+        self._memo = {s.scope: self._memo[s.scope] for s in states if s.scope in self._memo}
+        total = sum(self._count(state) for state in states)
         if total <= self.max_series:
             self._logged = frozenset()
             return states
@@ -151,17 +163,21 @@ class Budget:
                 },
             )
             self._logged = frozenset(drop)
-        return [
-            replace(
-                state,
-                values={
-                    name: samples
-                    for name, samples in state.values.items()
-                    if (index[name].breakdown if name in index else None) not in drop
-                },
-            )
-            for state in states
-        ]
+        return [self._without(state, frozenset(drop)) for state in states]
+
+    def _without(self, state: ScopeState, drop: frozenset[str]) -> ScopeState:
+        """The state without the dropped breakdowns (the same values as last time when
+        neither its values nor the drop set changed)."""
+        values, count, dropped, out = self._memo[state.scope]
+        if values is not state.values or dropped != drop:
+            index = m.spec_index()
+            out = {
+                name: samples
+                for name, samples in state.values.items()
+                if (index[name].breakdown if name in index else None) not in drop
+            }
+            self._memo[state.scope] = (state.values, count, drop, out)
+        return replace(state, values=out)
 
 
 class Shaper:

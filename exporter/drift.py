@@ -16,7 +16,7 @@ Nothing is compared field by field unless a field is unknown.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from typing import Any
 
 from exporter import metrics as m
@@ -374,3 +374,39 @@ class Drift:
     def unmapped_fields(self) -> dict[tuple[str, str], int]:
         """(report kind, field path) -> records carrying it, at most ``limit`` entries."""
         return dict(self._totals)
+
+    def saved(self) -> list[dict[str, Any]]:
+        """Each owner's latest tally per kind, for the state file: a restart that reads no
+        file again still counts what the files behind its values carried."""
+        return [
+            {"owner": owner, "kind": kind, "counts": census.counts, "cut": census.cut}
+            for (owner, kind), census in self._latest.items()
+            if census.counts or census.cut
+        ]
+
+    def restore(self, saved: object, owners: Set[str]) -> None:
+        """Tallies :meth:`saved` wrote, of the given owners; raises ValueError naming what
+        is wrong when they are not what it writes."""
+        if not isinstance(saved, list):
+            raise ValueError("'drift' is not a list")
+        for entry in saved:
+            if not isinstance(entry, dict):
+                raise ValueError("a 'drift' entry is not an object")
+            owner, kind, counts, cut = (entry.get(k) for k in ("owner", "kind", "counts", "cut"))
+            if not isinstance(owner, str) or kind not in self._schemas:
+                raise ValueError(f"a 'drift' entry names no owner or an unknown kind {kind!r}")
+            if not isinstance(counts, dict) or not all(
+                isinstance(path, str) and _count(n) for path, n in counts.items()
+            ):
+                raise ValueError("a 'drift' entry's counts are not field paths and counts")
+            if not _count(cut):
+                raise ValueError("a 'drift' entry's cut is not a count")
+            if owner in owners and len(counts) <= _PATHS_PER_READ:
+                census = Census(self._schemas[kind])
+                census.counts, census.cut = dict(counts), int(cut)  # type: ignore[arg-type]
+                self._latest[(owner, kind)] = census
+        self._total()
+
+
+def _count(value: object) -> bool:
+    return type(value) is int and value >= 0

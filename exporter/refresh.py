@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Literal
 
 from exporter import cardinality, sanitise
+from exporter.aggregate import Values
 from exporter.config import Config, Scope
 from exporter.settings import duration_text
 from exporter.snapshot import ScopeState, Snapshot, SnapshotHolder
@@ -72,6 +73,10 @@ class Refresher:
         self.clock = clock
         self.runs: dict[str, int] = {"success": 0, "partial": 0, "failure": 0}
         self.shaper = cardinality.Shaper(config.cardinality, budget=part == "scopes")
+        # Per scope: the values a source last gave and what shaping made of them. A source
+        # whose data did not change hands back the same objects, and then so does this:
+        # the exposition re-renders only families whose values are new objects.
+        self._shaped: dict[Scope, tuple[Values, Values]] = {}
         # However a source hangs, a refresh ends: before the next one is due.
         self.deadline = (
             config.limits.refresh_deadline(config.refresh) if deadline is None else deadline
@@ -129,17 +134,19 @@ class Refresher:
     ) -> Snapshot:
         previous = {state.scope: state for state in getattr(current, self.part)}
         states: dict[Scope, ScopeState] = {}
+        shaped: dict[Scope, tuple[Values, Values]] = {}
         for found, outcome in outcomes.items():
             scope = _safe_team(found)
-            configured = next((c for c in self.scopes if _belongs(scope, c)), scope)
             if isinstance(outcome, ScopeResult):
                 base = previous.get(scope, ScopeState(scope))
-                values = self.shaper.values(scope, outcome.values)
+                values = self._shape(scope, outcome.values, base.values)
+                shaped[scope] = (outcome.values, values)
                 states[scope] = base.succeeded(values, outcome.day, now, duration)
                 if not base.up and base.reason:
                     log.info("scope recovered", extra=_scope_fields(scope))
                 continue
             # A failed wildcard fails every team it found before; with none yet, it stands alone.
+            configured = next((c for c in self.scopes if _belongs(scope, c)), scope)
             targets = (
                 [s for s in previous if _belongs(s, configured)] if scope.is_wildcard else [scope]
             )
@@ -151,6 +158,10 @@ class Refresher:
                         "%s", error, extra={**_scope_fields(target), "reason": outcome.reason}
                     )
                 states[target] = base.failed(outcome.reason, error, now, duration)
+        for scope, memo in self._shaped.items():  # a failed scope keeps its memo
+            if scope in states and scope not in shaped:
+                shaped[scope] = memo
+        self._shaped = shaped
         kept = tuple(self.shaper.enforce(states.values()))
         if self.part == "seats":
             return replace(current, seats=kept, created=now)
@@ -164,6 +175,16 @@ class Refresher:
             dropped=self.shaper.dropped,
             unmapped=self._unmapped(),
         )
+
+    def _shape(self, scope: Scope, raw: Values, current: Values) -> Values:
+        """``raw`` shaped; the same object as last time when ``raw`` is (or when it is the
+        current values themselves: results a restart restored come back shaped already)."""
+        if raw is current:
+            return current
+        memo = self._shaped.get(scope)
+        if memo is not None and memo[0] is raw:
+            return memo[1]
+        return self.shaper.values(scope, raw)
 
     def _unmapped(self) -> dict[tuple[str, str], int]:
         """API drift as the sources that count it saw it (only the reports source does)."""

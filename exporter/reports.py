@@ -19,6 +19,7 @@ import asyncio
 import heapq
 import logging
 import math
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -91,11 +92,11 @@ class _EntitySink:
 
 @dataclass
 class _MembersSink:
-    """user-teams rows -> members per team slug (only the teams asked for, or all)."""
+    """user-teams rows -> the teams of each user (only the teams asked for, or all)."""
 
     wanted: frozenset[str] | None
     day: str
-    members: dict[str, set[object]] = field(default_factory=dict)
+    teams: dict[str, None] = field(default_factory=dict)  # slugs, in first-seen order
     teams_of: dict[object, list[str]] = field(default_factory=dict)
     id_field: str = ""
     ids: set[str] = field(default_factory=set)  # the owner's id, as its rows give it
@@ -112,10 +113,13 @@ class _MembersSink:
             return
         if self.wanted is not None and slug.lower() not in self.wanted:
             return
-        members = self.members.setdefault(slug, set())
-        if user not in members:
-            members.add(user)
-            self.teams_of.setdefault(user, []).append(slug)
+        slug = sys.intern(slug)  # one string for every member's list
+        self.teams.setdefault(slug, None)
+        slugs = self.teams_of.get(user)
+        if slugs is None:
+            self.teams_of[user] = [slug]
+        elif slug not in slugs:  # a user is in a handful of teams: a list is enough
+            slugs.append(slug)
 
 
 @dataclass
@@ -124,15 +128,17 @@ class _UsersSink:
 
     It also notes which of the newer fields (``aggregate.PRESENCE_FIELDS``) any row carries
     with a value: a team without use of a surface exports 0 only when the report shows the
-    surface at all, and nothing on older days that lack it.
+    surface at all, and nothing on older days that lack it. The owner's own sums take only
+    what its entity report lacks (its activity comes from that report).
     """
 
     teams_of: Mapping[object, list[str]]
     day: str
     entity: bool
     teams: dict[str, UsageAccumulator] = field(default_factory=dict)
-    owner: UsageAccumulator = field(default_factory=UsageAccumulator)
+    owner: UsageAccumulator = field(default_factory=lambda: UsageAccumulator(activity=False))
     unseen: set[str] = field(default_factory=lambda: set(aggregate.PRESENCE_FIELDS))
+    keys: aggregate.KeyCache = field(default_factory=dict)
 
     @property
     def present(self) -> frozenset[str]:
@@ -149,16 +155,15 @@ class _UsersSink:
         if user is None:
             return
         slugs = self.teams_of.get(user, ())
-        if not slugs and not self.entity:
-            return
-        flat = aggregate.flatten_activity(record)
-        for slug in slugs:
-            acc = self.teams.get(slug)
-            if acc is None:
-                acc = self.teams[slug] = UsageAccumulator()
-            acc.add(user, record, flat)
+        if slugs:
+            keys, values = aggregate.keyed_activity(record, self.keys)
+            for slug in slugs:
+                acc = self.teams.get(slug)
+                if acc is None:
+                    acc = self.teams[slug] = UsageAccumulator()
+                acc.add_keyed(user, record, keys, values)
         if self.entity:
-            self.owner.add(user, record, flat)
+            self.owner.add_keyed(user, record, [], [])
 
 
 @dataclass
@@ -171,6 +176,16 @@ class _ReposSink:
     def add(self, record: Record) -> None:
         if record.get("day", self.day) == self.day:
             self.repositories.add(record)
+
+
+def _found_by(found: Scope, wildcard: Scope) -> bool:
+    """A team a ``team: "*"`` scope found."""
+    return (
+        found.is_team
+        and not found.is_wildcard
+        and (found.type, found.owner, found.source)
+        == (wildcard.type, wildcard.owner, wildcard.source)
+    )
 
 
 def user_key(record: Mapping[str, Any]) -> object:
@@ -220,6 +235,28 @@ class ReportsSource:
         self.drift = drift or Drift()
         self._owner_ids: dict[Owner, str] = {}  # learnt from the users reports
         self._warned: set[tuple[Owner, frozenset[str]]] = set()
+        # Results a restart restored, per owner, until a newer day replaces them.
+        self._resumed: dict[Owner, dict[Scope, ScopeResult]] = {}
+        # An entity scope's values are built from several cached parts; built once per set
+        # of parts, so a refresh that found nothing new hands back the very same values.
+        self._built: dict[tuple[Owner, bool], tuple[tuple[object, ...], Outcome]] = {}
+
+    def resume(self, kept: Mapping[Scope, ScopeResult], saved: Mapping[str, Any]) -> None:
+        """Carry on from restored results: an owner whose scopes all have one asks GitHub
+        only for a day newer than theirs, and downloads nothing until there is one; the
+        unmapped fields of the files behind them are counted as they were."""
+        self._resumed = {}
+        for scope, result in kept.items():
+            if result.day is not None:
+                self._resumed.setdefault(Owner.of(scope), {})[scope] = result
+        if "drift" in saved:
+            try:
+                self.drift.restore(saved["drift"], {str(owner) for owner in self._resumed})
+            except ValueError as exc:
+                log.warning("state file: unmapped-field counts ignored", extra={"err": str(exc)})
+
+    def saved(self) -> dict[str, Any]:
+        return {"drift": self.drift.saved()}
 
     def unmapped_fields(self) -> dict[tuple[str, str], int]:
         """Records carrying fields the exporter does not map, by (report kind, field)."""
@@ -247,6 +284,13 @@ class ReportsSource:
     async def _owner(
         self, owner: Owner, scopes: list[Scope], day: date | None
     ) -> dict[Scope, Outcome]:
+        if day is None and owner in self._resumed:
+            resumed = await self._guard(self._resume(owner, scopes))
+            if isinstance(resumed, ScopeFailure):  # could not ask: try again next time
+                return dict.fromkeys(scopes, resumed)
+            if resumed is not None:
+                return resumed  # type: ignore[no-any-return]
+            del self._resumed[owner]  # a newer day, or a scope without one: read them
         entity_scopes = [s for s in scopes if not s.is_team]
         team_scopes = [s for s in scopes if s.is_team]
         repositories = any(s.repositories is not None for s in entity_scopes)
@@ -266,13 +310,50 @@ class ReportsSource:
         entity, repos = tasks[0].result() if entity_scopes else (None, None)
         teams: _Teams | ScopeFailure | None = tasks[-1].result() if team_scopes else None
         for scope in entity_scopes:
-            outcome = self._entity_outcome(owner, entity, teams)
-            if scope.repositories is not None:
-                outcome = self._with_repositories(outcome, repos)
-            outcomes[scope] = outcome
+            with_repos = scope.repositories is not None
+            parts = (entity, teams if isinstance(teams, _Teams) else None, with_repos and repos)
+            built = self._built.get((owner, with_repos))
+            if (
+                built is None
+                or len(built[0]) != len(parts)
+                or any(a is not b for a, b in zip(built[0], parts, strict=True))
+            ):
+                outcome = self._entity_outcome(owner, entity, teams)
+                if with_repos:
+                    outcome = self._with_repositories(outcome, repos)
+                built = self._built[(owner, with_repos)] = (parts, outcome)
+            outcomes[scope] = built[1]
         for scope in team_scopes:
             outcomes.update(self._team_outcomes(scope, teams))
         return outcomes
+
+    async def _resume(self, owner: Owner, scopes: list[Scope]) -> dict[Scope, Outcome] | None:
+        """The restored results of the owner's scopes while no newer day is out; None when
+        there is one, or a scope has no restored result of a day (then all are read)."""
+        kept = self._resumed[owner]
+        found: dict[Scope, ScopeResult] = {}
+        for scope in scopes:
+            mine = [s for s in kept if s == scope or (scope.is_wildcard and _found_by(s, scope))]
+            if not mine:
+                return None
+            found.update((s, kept[s]) for s in mine)
+        for team in (False, True):
+            days = {r.day for s, r in found.items() if s.is_team == team}
+            if len(days) > 1:
+                return None
+            for have in days:
+                assert have is not None
+                for candidate in self._candidates(have):
+                    if team:
+                        newer = await self.links(owner, USERS_KIND, candidate) is not None
+                        newer = newer and await self.links(owner, TEAMS_KIND, candidate) is not None
+                    else:
+                        newer = (
+                            await self.links(owner, ENTITY_KIND[owner.root], candidate) is not None
+                        )
+                    if newer:
+                        return None
+        return dict(found)
 
     def _entity_outcome(
         self,
@@ -542,7 +623,7 @@ class ReportsSource:
         present = users.present
         teams = {
             slug: users.teams.get(slug, UsageAccumulator()).result(present)
-            for slug in members.members
+            for slug in members.teams
         }
         return _Teams(day, teams, users.owner.result(present) if entity else None, wanted)
 

@@ -20,12 +20,14 @@ import logging
 import queue
 import resource
 import socket
+import struct
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
@@ -34,7 +36,7 @@ from prometheus_client import exposition as text_format
 from prometheus_client.metrics_core import Metric
 from prometheus_client.openmetrics import exposition as om_format
 
-from exporter import __version__
+from exporter import __version__, textformat
 from exporter.logs import redact
 from exporter.snapshot import ScopeState, Snapshot, SnapshotHolder
 from exporter.webconfig import OPEN_PATHS, WebConfig
@@ -46,17 +48,48 @@ OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 _EOF = b"# EOF\n"
 
 
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # no name, no mtime
+_LEVEL = 6
+
+
+def _deflate(data: bytes | memoryview) -> bytes:
+    """Raw deflate of one part, flushed to a byte boundary and not final: parts deflated
+    on their own and laid end to end are one valid deflate stream (none refers back
+    into another), so a changed part is compressed again alone."""
+    compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One family as served: its text (a slice of the body it was last served in), the
+    OpenMetrics text where that differs (only ``# HELP`` can), and their deflate."""
+
+    text: bytes | memoryview
+    deflated: bytes
+    om: bytes | memoryview | None = None
+    om_deflated: bytes | None = None
+
+
 @dataclass(frozen=True)
 class _Rendered:
-    """One format of one snapshot: plain bytes, and gzip bytes with the open compressor.
-
-    The compressor is flushed but not finished, so a scrape copies it, compresses the few
-    live lines and finishes: one valid gzip stream without recompressing the snapshot.
-    """
+    """One format of one snapshot: the plain body and, for gzip, the stream's header and
+    deflated body with the body's CRC-32 and length, so a scrape deflates only the few
+    live lines and writes the trailer."""
 
     plain: bytes
     gzip_head: bytes
-    compressor: Any  # zlib.Compress (not nameable in typeshed)
+    crc: int
+    size: int
+
+
+def _rendered(parts: list[_Part], openmetrics: bool) -> _Rendered:
+    texts = [(p.om if openmetrics and p.om is not None else p.text) for p in parts]
+    plain = b"".join(texts)
+    deflated = [
+        p.om_deflated if openmetrics and p.om_deflated is not None else p.deflated for p in parts
+    ]
+    return _Rendered(plain, _GZIP_HEADER + b"".join(deflated), zlib.crc32(plain), len(plain))
 
 
 class Exposition:
@@ -65,54 +98,126 @@ class Exposition:
     The refresh job calls :meth:`prepare` after each swap, so the new snapshot is rendered
     in that thread while scrapes keep getting the previous rendering; a scrape renders only
     when nothing has been rendered for the current snapshot at all (at start).
+
+    Rendering is by family (:mod:`exporter.textformat`), and a family none of whose
+    states' values changed (the same objects as last time) is not rendered again: a
+    refresh that found nothing new re-renders the status families only, and a seats or
+    billing refresh only theirs. The body is the families' texts end to end, and the gzip
+    body their deflated parts end to end; the snapshot's text is held once, shared by
+    both formats unless a help text reads differently in OpenMetrics.
     """
 
-    def __init__(
-        self,
-        holder: SnapshotHolder,
-        snapshot_registry: CollectorRegistry,
-        live_registry: CollectorRegistry,
-    ) -> None:
+    def __init__(self, holder: SnapshotHolder, live_registry: CollectorRegistry) -> None:
         self._holder = holder
-        self._snapshot_registry = snapshot_registry
         self._live_registry = live_registry
-        self._cache: dict[bool, tuple[int, _Rendered]] = {}
+        self._cache: tuple[int, _Rendered, _Rendered] | None = None
+        self._parts: dict[str, _Part] = {}
+        self._states: list[tuple[object, object]] = []  # (scope, values) last rendered
         self._lock = threading.Lock()
+        self.rendered: list[str] = []
+        """The families the last rendering rendered (the others it took as they were)."""
+
+    ready = False
+    """Whether ``/metrics`` serves a rendering of a finished refresh (``/readyz``)."""
 
     def prepare(self) -> None:
         """Render the current snapshot in both formats (called after each refresh)."""
         with self._lock:  # one render at a time; scrapes do not take this lock
             snapshot = self._holder.current
-            for openmetrics in (False, True):
-                cached = self._cache.get(openmetrics)
-                if cached is None or cached[0] != snapshot.generation:
-                    self._cache[openmetrics] = (snapshot.generation, self._render(openmetrics))
+            if self._cache is None or self._cache[0] != snapshot.generation:
+                text, om = self._render(snapshot)
+                self._cache = (snapshot.generation, text, om)
             self.ready = self.ready or snapshot.ready
 
-    ready = False
-    """Whether ``/metrics`` serves a rendering of a finished refresh (``/readyz``)."""
+    def _render(self, snapshot: Snapshot) -> tuple[_Rendered, _Rendered]:
+        states = (*snapshot.scopes, *snapshot.seats, *snapshot.billing)
+        changed = self._changed(states)
+        names: list[str] = []
+        parts: list[_Part] = []
+        self.rendered = []
+        for name, samples in textformat.STATUS:
+            self.rendered.append(name)
+            part = self._family(name, partial(textformat.status_family, name, samples(snapshot)))
+            if part is not None:
+                names.append(name)
+                parts.append(part)
+        for name in textformat.scope_family_names(states):
+            if changed is None or name in changed or name not in self._parts:
+                self.rendered.append(name)
+                part = self._family(name, partial(textformat.scope_family, name, states))
+            else:
+                part = self._parts[name]
+            if part is not None:
+                names.append(name)
+                parts.append(part)
+        text = _rendered(parts, openmetrics=False)
+        shared = all(p.om is None for p in parts)
+        om = text if shared else _rendered(parts, openmetrics=True)
+        # Parts become slices of the new body: the previous body is then released.
+        self._parts = {}
+        offset = 0
+        body = memoryview(text.plain)
+        for name, part in zip(names, parts, strict=True):
+            end = offset + len(part.text)
+            self._parts[name] = _Part(body[offset:end], part.deflated, part.om, part.om_deflated)
+            offset = end
+        self._states = [(state.scope, state.values) for state in states]
+        return text, om
 
-    def _render(self, openmetrics: bool) -> _Rendered:
-        plain = _render(self._snapshot_registry, openmetrics)
-        if openmetrics:
-            plain = plain.removesuffix(_EOF)
-        compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-        head = compressor.compress(plain) + compressor.flush(zlib.Z_SYNC_FLUSH)
-        return _Rendered(plain, head, compressor)
+    def _changed(self, states: tuple[ScopeState, ...]) -> set[str] | None:
+        """The families whose samples may differ from the last rendering (None: any)."""
+        if len(states) != len(self._states):
+            return None
+        changed: set[str] = set()
+        for state, (scope, values) in zip(states, self._states, strict=True):
+            if state.scope != scope:
+                return None
+            if state.values is not values:
+                changed.update(state.values)
+                changed.update(values)  # type: ignore[arg-type]
+        return changed
+
+    def _family(self, name: str, render: Callable[[], textformat.Family | None]) -> _Part | None:
+        """One family rendered; None when it has no samples, or cannot render: then it is
+        left out of /metrics, and logged."""
+        try:
+            family = render()
+            if family is None:
+                return None
+            text = family.text(False).encode()
+            om = family.text(True).encode()
+        except Exception as exc:  # one family, whatever broke it, must not empty /metrics
+            log.error(
+                "cannot render a metric family: left out of /metrics",
+                extra={"family": name, "err": f"{type(exc).__name__}: {exc}"},
+                exc_info=not isinstance(exc, textformat.FamilyError | UnicodeError),
+            )
+            return None
+        old = self._parts.get(name)
+        if old is not None and old.text == text and (old.om or old.text) == om:
+            return old  # the same text as last time: its deflate is still good
+        if om == text:
+            return _Part(text, _deflate(text))
+        return _Part(text, _deflate(text), om, _deflate(om))
 
     def _snapshot_part(self, openmetrics: bool) -> _Rendered:
-        cached = self._cache.get(openmetrics)
+        cached = self._cache
         if cached is None:
             self.prepare()
-            cached = self._cache[openmetrics]
-        return cached[1]
+            cached = self._cache
+            assert cached is not None
+        return cached[2] if openmetrics else cached[1]
 
     def render(self, *, openmetrics: bool, compressed: bool) -> bytes:
         live = _render(self._live_registry, openmetrics)
         head = self._snapshot_part(openmetrics)
         if compressed:
-            tail = head.compressor.copy()
-            return head.gzip_head + bytes(tail.compress(live) + tail.flush())
+            # The few live lines: the fastest level and least memory, set up per scrape.
+            compressor = zlib.compressobj(1, zlib.DEFLATED, -zlib.MAX_WBITS, 1)
+            tail = compressor.compress(live) + compressor.flush()
+            crc = zlib.crc32(live, head.crc)
+            trailer = struct.pack("<II", crc, (head.size + len(live)) & 0xFFFFFFFF)
+            return b"".join((head.gzip_head, tail, trailer))
         return head.plain + live
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Final, Literal, Protocol, get_args, runtime_checkable
+from typing import Any, Final, Literal, Protocol, get_args, runtime_checkable
 
 from exporter.aggregate import Values
 from exporter.config import Scope
@@ -118,6 +118,21 @@ class FieldDrift(Protocol):
 
     def unmapped_fields(self) -> Mapping[tuple[str, str], int]:
         """(report kind, field path) -> records of the current report files carrying it."""
+        ...
+
+
+@runtime_checkable
+class Resumable(Protocol):
+    """A source that can carry on from the last good results a restart restored (the state
+    file), instead of fetching again what they were built from."""
+
+    def resume(self, kept: Mapping[Scope, ScopeResult], saved: Mapping[str, Any]) -> None:
+        """The restored results of this source's scopes (those that were up), and what
+        :meth:`saved` gave when the state file was written (``{}`` when nothing)."""
+        ...
+
+    def saved(self) -> dict[str, Any]:
+        """What the state file keeps for this source besides the scopes' results (JSON)."""
         ...
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, get_args
@@ -122,12 +124,22 @@ def _load_state(raw: object) -> ScopeState:
     )
 
 
-def save(path: Path, snapshot: Snapshot) -> None:
+@dataclass(frozen=True)
+class Restored:
+    """What a state file gives back: the snapshot, and what each source kept (by name;
+    checked by that source, see :class:`exporter.source.Resumable`)."""
+
+    snapshot: Snapshot
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def save(path: Path, snapshot: Snapshot, sources: Mapping[str, object] | None = None) -> None:
     """Replace ``path`` with the snapshot, atomically; errors are logged, not raised."""
     data = {
         "version": VERSION,
         "created": snapshot.created,
         "scopes": [_dump_state(s) for s in snapshot.scopes],
+        "sources": dict(sources or {}),
     }
     try:
         write_atomic(path, lambda handle: json.dump(data, handle, separators=(",", ":")))
@@ -139,7 +151,7 @@ def save(path: Path, snapshot: Snapshot) -> None:
         )
 
 
-def load(path: Path) -> Snapshot | None:
+def load(path: Path) -> Restored | None:
     """The saved snapshot, or None (with one log line) when there is none usable."""
     remove_interrupted(path.parent, path.name)  # a write killed half way left these
     try:
@@ -152,6 +164,9 @@ def load(path: Path) -> Snapshot | None:
             raise _Shape("'scopes' is not a list")
         scopes = tuple(_load_state(s) for s in scopes_raw)
         created = _time(raw, "created") or 0.0
+        sources = raw.get("sources", {})  # files of earlier versions have none
+        if not isinstance(sources, dict) or not all(isinstance(v, dict) for v in sources.values()):
+            raise _Shape("'sources' is not an object of objects")
     except FileNotFoundError:
         return None
     except RecursionError:
@@ -164,7 +179,7 @@ def load(path: Path) -> Snapshot | None:
         "restored the last snapshot from the state file",
         extra={"path": str(path), "scopes": len(scopes)},
     )
-    return Snapshot(scopes, created=created, ready=True)
+    return Restored(Snapshot(scopes, created=created, ready=True), sources)
 
 
 def _ignored(path: Path, why: str) -> None:
