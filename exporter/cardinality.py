@@ -107,6 +107,19 @@ def series_count(states: Iterable[ScopeState]) -> int:
     return sum(len(samples) for state in states for samples in state.values.values())
 
 
+@dataclass(frozen=True)
+class _Counted:
+    """One scope's values in and what the budget made of them: kept per scope so unchanged
+    values are neither counted again nor copied (the exposition re-renders only new
+    objects)."""
+
+    values: Values
+    count: int
+    per_breakdown: Mapping[str, int]
+    drop: frozenset[str] = frozenset()
+    out: Values | None = None  # None: not cut yet
+
+
 @dataclass
 class Budget:
     """Keeps the snapshot under ``max_series`` by dropping the finest breakdowns first."""
@@ -114,36 +127,36 @@ class Budget:
     max_series: int | None
     dropped: dict[str, int] = field(default_factory=dict)
     _logged: frozenset[str] = frozenset()
-    # Per scope: values in -> (their series count, the drop set and values out), so that
-    # unchanged values stay the same objects (the exposition re-renders only new ones).
-    _memo: dict[Scope, tuple[Values, int, frozenset[str], Values]] = field(default_factory=dict)
+    _memo: dict[Scope, _Counted] = field(default_factory=dict)
 
-    def _count(self, state: ScopeState) -> int:
+    def _counted(self, state: ScopeState) -> _Counted:
         memo = self._memo.get(state.scope)
-        if memo is not None and memo[0] is state.values:
-            return memo[1]
-        count = sum(len(samples) for samples in state.values.values())
-        self._memo[state.scope] = (state.values, count, frozenset(), state.values)
-        return count
+        if memo is None or memo.values is not state.values:
+            breakdowns = m.breakdown_index()
+            per_breakdown: dict[str, int] = {}
+            count = 0
+            for name, samples in state.values.items():
+                count += len(samples)
+                breakdown = breakdowns.get(name)
+                if breakdown:
+                    per_breakdown[breakdown] = per_breakdown.get(breakdown, 0) + len(samples)
+            memo = self._memo[state.scope] = _Counted(state.values, count, per_breakdown)
+        return memo
 
     def enforce(self, states: list[ScopeState]) -> list[ScopeState]:
         self.dropped = {}
         if self.max_series is None:
             return states
         self._memo = {s.scope: self._memo[s.scope] for s in states if s.scope in self._memo}
-        total = sum(self._count(state) for state in states)
+        counted = [self._counted(state) for state in states]
+        total = sum(c.count for c in counted)
         if total <= self.max_series:
             self._logged = frozenset()
             return states
-        index = m.spec_index()
         per_breakdown: dict[str, int] = {}
-        for state in states:
-            for name, samples in state.values.items():
-                spec = index.get(name)
-                if spec is not None and spec.breakdown:
-                    per_breakdown[spec.breakdown] = per_breakdown.get(spec.breakdown, 0) + len(
-                        samples
-                    )
+        for c in counted:
+            for breakdown, n in c.per_breakdown.items():
+                per_breakdown[breakdown] = per_breakdown.get(breakdown, 0) + n
         # finest first: most dimensions, then most series
         order = sorted(per_breakdown, key=lambda b: (-b.count("_"), -per_breakdown[b], b))
         drop: set[str] = set()
@@ -168,16 +181,17 @@ class Budget:
     def _without(self, state: ScopeState, drop: frozenset[str]) -> ScopeState:
         """The state without the dropped breakdowns (the same values as last time when
         neither its values nor the drop set changed)."""
-        values, count, dropped, out = self._memo[state.scope]
-        if values is not state.values or dropped != drop:
-            index = m.spec_index()
+        memo = self._memo[state.scope]
+        out = memo.out
+        if out is None or memo.drop != drop:
+            breakdowns = m.breakdown_index()
             out = {
                 name: samples
                 for name, samples in state.values.items()
-                if (index[name].breakdown if name in index else None) not in drop
+                if breakdowns.get(name) not in drop
             }
-            self._memo[state.scope] = (state.values, count, drop, out)
-        return replace(state, values=out)
+            self._memo[state.scope] = replace(memo, drop=drop, out=out)
+        return state.with_values(out)
 
 
 class Shaper:

@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -72,7 +73,7 @@ class Scope:
     # Not part of the scope's identity: a scope is the same scope with or without it.
     repositories: DimensionRule | None = field(default=None, compare=False)
 
-    @property
+    @cached_property
     def name(self) -> str:
         """The ``scope`` label value: ``ENT``, ``ENT/TEAM``, ``ORG`` or ``ORG/TEAM``."""
         return f"{self.owner}/{self.team}" if self.team else self.owner

@@ -8,7 +8,10 @@ listed in ``labels``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cache
+from types import MappingProxyType
 from typing import Literal
 
 PREFIX = "github_copilot_"
@@ -1332,5 +1335,13 @@ def all_specs() -> tuple[MetricSpec, ...]:
     return (*STATUS_SPECS, *REPORT_SPECS, *LEGACY_SPECS, *SEATS_SPECS, *BILLING_SPECS)
 
 
-def spec_index() -> dict[str, MetricSpec]:
-    return {spec.name: spec for spec in all_specs()}
+@cache
+def spec_index() -> Mapping[str, MetricSpec]:
+    """Every metric by name (built once: the table does not change while running)."""
+    return MappingProxyType({spec.name: spec for spec in all_specs()})
+
+
+@cache
+def breakdown_index() -> Mapping[str, str | None]:
+    """Each metric's :attr:`MetricSpec.breakdown`, looked up per family of every scope."""
+    return MappingProxyType({spec.name: spec.breakdown for spec in all_specs()})

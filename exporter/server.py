@@ -37,6 +37,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.openmetrics import exposition as om_format
 
 from exporter import __version__, textformat
+from exporter.aggregate import Labels
 from exporter.logs import redact
 from exporter.snapshot import ScopeState, Snapshot, SnapshotHolder
 from exporter.webconfig import OPEN_PATHS, WebConfig
@@ -60,6 +61,10 @@ def _deflate(data: bytes | memoryview) -> bytes:
     return compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
 
 
+Body = tuple[bytes | memoryview, ...]
+"""A response body in pieces, sent in order."""
+
+
 @dataclass(frozen=True)
 class _Part:
     """One family as served: its text (a slice of the body it was last served in), the
@@ -73,23 +78,36 @@ class _Part:
 
 @dataclass(frozen=True)
 class _Rendered:
-    """One format of one snapshot: the plain body and, for gzip, the stream's header and
-    deflated body with the body's CRC-32 and length, so a scrape deflates only the few
-    live lines and writes the trailer."""
+    """One format of one snapshot: the plain body (the status families' text, then the
+    scope families' text) and, for gzip, the stream's header and deflated body with the
+    body's CRC-32 and length, so a scrape deflates only the few live lines and writes the
+    trailer."""
 
-    plain: bytes
+    plain: Body
     gzip_head: bytes
     crc: int
     size: int
 
 
-def _rendered(parts: list[_Part], openmetrics: bool) -> _Rendered:
-    texts = [(p.om if openmetrics and p.om is not None else p.text) for p in parts]
-    plain = b"".join(texts)
+def _text(part: _Part, openmetrics: bool) -> bytes | memoryview:
+    return part.om if openmetrics and part.om is not None else part.text
+
+
+def _rendered(
+    status: list[_Part], families: list[_Part], body: bytes, openmetrics: bool
+) -> _Rendered:
+    """``body``: the text of ``families`` end to end, already joined."""
+    head = b"".join(_text(p, openmetrics) for p in status)
     deflated = [
-        p.om_deflated if openmetrics and p.om_deflated is not None else p.deflated for p in parts
+        p.om_deflated if openmetrics and p.om_deflated is not None else p.deflated
+        for p in (*status, *families)
     ]
-    return _Rendered(plain, _GZIP_HEADER + b"".join(deflated), zlib.crc32(plain), len(plain))
+    return _Rendered(
+        (head, body),
+        _GZIP_HEADER + b"".join(deflated),
+        zlib.crc32(body, zlib.crc32(head)),
+        len(head) + len(body),
+    )
 
 
 class Exposition:
@@ -101,10 +119,13 @@ class Exposition:
 
     Rendering is by family (:mod:`exporter.textformat`), and a family none of whose
     states' values changed (the same objects as last time) is not rendered again: a
-    refresh that found nothing new re-renders the status families only, and a seats or
-    billing refresh only theirs. The body is the families' texts end to end, and the gzip
-    body their deflated parts end to end; the snapshot's text is held once, shared by
-    both formats unless a help text reads differently in OpenMetrics.
+    refresh that found nothing new re-renders only the status families whose samples
+    changed (the times of the last success and the refresh's duration), and a seats or
+    billing refresh only theirs. The scope families' text is one body
+    joined when one of them changed and otherwise kept as it is, so such a refresh neither
+    copies it nor holds a second copy next to the one being served; each family's text is
+    a slice of that body, shared by both formats unless a help text reads differently in
+    OpenMetrics.
     """
 
     def __init__(self, holder: SnapshotHolder, live_registry: CollectorRegistry) -> None:
@@ -113,6 +134,12 @@ class Exposition:
         self._cache: tuple[int, _Rendered, _Rendered] | None = None
         self._parts: dict[str, _Part] = {}
         self._states: list[tuple[object, object]] = []  # (scope, values) last rendered
+        # Each status family's samples as last rendered: most (up, report day, failures)
+        # read the same after a refresh that found nothing new, and are not written again.
+        self._status_samples: dict[str, list[tuple[Labels, object]]] = {}
+        # The scope families' joined text, per format, and the families in it.
+        self._bodies: tuple[bytes, bytes] = (b"", b"")
+        self._joined: list[tuple[str, _Part]] = []
         self._lock = threading.Lock()
         self.rendered: list[str] = []
         """The families the last rendering rendered (the others it took as they were)."""
@@ -132,37 +159,57 @@ class Exposition:
     def _render(self, snapshot: Snapshot) -> tuple[_Rendered, _Rendered]:
         states = (*snapshot.scopes, *snapshot.seats, *snapshot.billing)
         changed = self._changed(states)
-        names: list[str] = []
-        parts: list[_Part] = []
         self.rendered = []
+        status: list[tuple[str, _Part]] = []
         for name, samples in textformat.STATUS:
-            self.rendered.append(name)
-            part = self._family(name, partial(textformat.status_family, name, samples(snapshot)))
+            listed = list(samples(snapshot))
+            if listed == self._status_samples.get(name):  # what it was: so is its text
+                part = self._parts.get(name)
+            else:
+                self.rendered.append(name)
+                part = self._family(name, partial(textformat.status_family, name, iter(listed)))
+                self._status_samples[name] = listed
             if part is not None:
-                names.append(name)
-                parts.append(part)
+                status.append((name, part))
+        families: list[tuple[str, _Part]] = []
         for name in textformat.scope_family_names(states):
-            if changed is None or name in changed or name not in self._parts:
+            part = self._parts.get(name)
+            if changed is None or name in changed or part is None:
                 self.rendered.append(name)
                 part = self._family(name, partial(textformat.scope_family, name, states))
-            else:
-                part = self._parts[name]
             if part is not None:
-                names.append(name)
-                parts.append(part)
-        text = _rendered(parts, openmetrics=False)
-        shared = all(p.om is None for p in parts)
-        om = text if shared else _rendered(parts, openmetrics=True)
-        # Parts become slices of the new body: the previous body is then released.
-        self._parts = {}
-        offset = 0
-        body = memoryview(text.plain)
-        for name, part in zip(names, parts, strict=True):
-            end = offset + len(part.text)
-            self._parts[name] = _Part(body[offset:end], part.deflated, part.om, part.om_deflated)
-            offset = end
+                families.append((name, part))
+        same = len(families) == len(self._joined) and all(
+            name == was and part is joined
+            for (name, part), (was, joined) in zip(families, self._joined, strict=False)
+        )
+        if not same:
+            self._join(families)
+        self._parts = dict(status) | dict(self._joined)
         self._states = [(state.scope, state.values) for state in states]
+        statuses = [part for _, part in status]
+        joined = [part for _, part in self._joined]
+        text = _rendered(statuses, joined, self._bodies[0], openmetrics=False)
+        shared = all(p.om is None for p in (*statuses, *joined))
+        om = text if shared else _rendered(statuses, joined, self._bodies[1], openmetrics=True)
         return text, om
+
+    def _join(self, families: list[tuple[str, _Part]]) -> None:
+        """The scope families' text as one body per format; the families' parts become
+        slices of it, so the previous body is released once no scrape serves it."""
+        text = b"".join(part.text for _, part in families)
+        if all(part.om is None for _, part in families):
+            self._bodies = (text, text)
+        else:
+            self._bodies = (text, b"".join(_text(part, True) for _, part in families))
+        body = memoryview(text)
+        offset = 0
+        self._joined = []
+        for name, part in families:
+            end = offset + len(part.text)
+            sliced = _Part(body[offset:end], part.deflated, part.om, part.om_deflated)
+            self._joined.append((name, sliced))
+            offset = end
 
     def _changed(self, states: tuple[ScopeState, ...]) -> set[str] | None:
         """The families whose samples may differ from the last rendering (None: any)."""
@@ -208,7 +255,9 @@ class Exposition:
             assert cached is not None
         return cached[2] if openmetrics else cached[1]
 
-    def render(self, *, openmetrics: bool, compressed: bool) -> bytes:
+    def render(self, *, openmetrics: bool, compressed: bool) -> Body:
+        """A ``/metrics`` body as pieces written one after the other: the snapshot's
+        rendering is not copied per scrape (at 250,000 series it is 25 MB plain)."""
         live = _render(self._live_registry, openmetrics)
         head = self._snapshot_part(openmetrics)
         if compressed:
@@ -217,8 +266,8 @@ class Exposition:
             tail = compressor.compress(live) + compressor.flush()
             crc = zlib.crc32(live, head.crc)
             trailer = struct.pack("<II", crc, (head.size + len(live)) & 0xFFFFFFFF)
-            return b"".join((head.gzip_head, tail, trailer))
-        return head.plain + live
+            return (head.gzip_head, tail, trailer)
+        return (*head.plain, live)
 
 
 def _render(registry: CollectorRegistry, openmetrics: bool) -> bytes:
@@ -424,14 +473,16 @@ class Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self.do_GET()
 
-    def _send(self, code: int, body: bytes, headers: dict[str, str]) -> None:
+    def _send(self, code: int, body: bytes | Body, headers: dict[str, str]) -> None:
+        pieces = (body,) if isinstance(body, bytes) else body
         self.send_response(code)
         for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(sum(len(piece) for piece in pieces)))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(body)
+            for piece in pieces:
+                self.wfile.write(piece)
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("http %s", format % args)

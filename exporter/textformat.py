@@ -18,6 +18,8 @@ from __future__ import annotations
 from calendar import timegm
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
 
 from prometheus_client.utils import floatToGoString
 
@@ -60,9 +62,13 @@ def go_float(value: object) -> str:
     number = float(value)  # type: ignore[arg-type]
     text = repr(number)
     # repr is already the answer unless the value is inf/nan or has 7+ integer digits
-    if len(text) > 8 or text[-1] in "fn":
-        return str(floatToGoString(number))  # type: ignore[no-untyped-call]
-    return text
+    if len(text) <= 8 and text[-1] not in "fn":
+        return text
+    dot = text.find(".")
+    if number > 0 and dot > 6:  # a timestamp, say: what floatToGoString does, inlined
+        mantissa = f"{text[0]}.{text[1:dot]}{text[dot + 1 :]}".rstrip("0.")
+        return f"{mantissa}e+{dot - 1:02d}"
+    return str(floatToGoString(number))  # type: ignore[no-untyped-call]
 
 
 def escape(value: object) -> str:
@@ -173,10 +179,15 @@ def _attr(attr: str, states: Sequence[ScopeState]) -> Iterator[tuple[Labels, obj
             yield (state.scope.type, state.scope.name), value
 
 
+@lru_cache(maxsize=64)
+def _midnight(day: date) -> int:
+    return timegm(day.timetuple())
+
+
 def _day(states: Sequence[ScopeState]) -> Iterator[tuple[Labels, object]]:
     for state in states:
         if state.report_day is not None:
-            yield (state.scope.type, state.scope.name), timegm(state.report_day.timetuple())
+            yield (state.scope.type, state.scope.name), _midnight(state.report_day)
 
 
 def _reason(states: Sequence[ScopeState]) -> Iterator[tuple[Labels, object]]:
@@ -205,14 +216,13 @@ STATUS: tuple[tuple[str, Status], ...] = (
 
 def status_family(name: str, samples: Iterator[tuple[Labels, object]]) -> Family | None:
     """A status family (labels given whole, not scope + dimensions); None when empty."""
-    spec = _SPEC[name]
-    lines = _Lines(name)
+    width = len(_SPEC[name].all_labels)
     out: list[str] = []
-    fixed, dims = lines.pieces(())
+    fixed, dims = _Lines(name).pieces(())
     try:
         for labels, value in samples:
-            if len(labels) != len(spec.all_labels):
-                raise FamilyError(f"{len(labels)} label values for {len(spec.all_labels)}")
+            if len(labels) != width:
+                raise FamilyError(f"{len(labels)} label values for {width}")
             parts = [fixed[0]]
             for piece, dim in zip(fixed[1:], dims, strict=True):
                 parts += (escape(labels[dim]), piece)

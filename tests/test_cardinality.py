@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import fields, replace
 
 import pytest
 
@@ -79,6 +80,38 @@ def test_budget_drops_the_finest_breakdowns_first() -> None:
     kept = budget.enforce(states)
     assert budget.dropped == {"language_model": 4, "editor_model": 2}
     assert set(kept[0].values) == {GEN, f"{GEN}_by_editor"}
+
+
+def test_budget_keeps_unchanged_values_and_counts_changed_ones_again() -> None:
+    octo, acme = Scope("organization", "octo"), Scope("enterprise", "acme")
+    budget = cardinality.Budget(max_series=8)  # 2 x 9 series
+    octo_values = _values()
+    first = budget.enforce([ScopeState(octo, True, octo_values), ScopeState(acme, True, _values())])
+    kept = {GEN, f"{GEN}_by_editor"}
+    assert budget.dropped == {"language_model": 8, "editor_model": 4}
+    # octo's values unchanged (the same object), acme's new: only acme's are cut again
+    states = [ScopeState(octo, True, octo_values), ScopeState(acme, True, _values())]
+    state = budget.enforce(states)
+    assert state[0].values is first[0].values  # the same object: not rendered again
+    assert state[1].values is not first[1].values and set(state[1].values) == kept
+    assert budget.dropped == {"language_model": 8, "editor_model": 4}
+    # octo shrinks to one series: counted anew, so less has to go
+    small: Values = {GEN: {(): 100.0}}
+    state = budget.enforce([ScopeState(octo, True, small), ScopeState(acme, True, _values())])
+    assert budget.dropped == {"language_model": 4}
+    assert state[0].values == small
+    assert set(state[1].values) == {*kept, "github_copilot_ide_chat_engaged_users_by_editor_model"}
+
+
+def test_a_cut_state_keeps_every_other_field() -> None:
+    """``with_values`` spells the fields out (it runs per scope per refresh): a field added to
+    ScopeState and forgotten there would be lost from every state the budget cuts."""
+    full = ScopeState(
+        scope=Scope("organization", "octo"),
+        **{f.name: object() for f in fields(ScopeState) if f.name != "scope"},  # type: ignore[arg-type]
+    )
+    values: Values = {GEN: {(): 1.0}}
+    assert full.with_values(values) == replace(full, values=values)
 
 
 def test_config_names_unknown_breakdowns_and_dimensions() -> None:

@@ -39,8 +39,9 @@ def reference(snapshot: Snapshot, openmetrics: bool) -> bytes:
 
 
 def rendered(exposition: Exposition, openmetrics: bool) -> bytes:
-    plain = exposition.render(openmetrics=openmetrics, compressed=False)
-    assert gzip.decompress(exposition.render(openmetrics=openmetrics, compressed=True)) == plain
+    plain = b"".join(exposition.render(openmetrics=openmetrics, compressed=False))
+    compressed = b"".join(exposition.render(openmetrics=openmetrics, compressed=True))
+    assert gzip.decompress(compressed) == plain
     return plain
 
 
@@ -131,8 +132,9 @@ def test_a_changed_scope_re_renders_only_its_families_and_gives_a_fresh_renderin
 
     exposition.prepare()
 
-    assert set(exposition.rendered) == STATUS | set(team.values)
-    assert set(exposition.rendered) != STATUS | {n for s in snapshot.scopes for n in s.values}
+    # the team's families only: the status samples (times, up) read as before
+    assert set(exposition.rendered) == set(team.values)
+    assert set(exposition.rendered) != {n for s in snapshot.scopes for n in s.values}
     for openmetrics in (False, True):
         body = rendered(exposition, openmetrics)
         assert body == rendered(exposition_of(holder.current), openmetrics)
@@ -140,6 +142,11 @@ def test_a_changed_scope_re_renders_only_its_families_and_gives_a_fresh_renderin
             b'github_copilot_code_generations{scope="octo/web",scope_type="team"} 1.2345678e+07'
             in body
         )
+    # and back again: the body reads as a fresh rendering of that snapshot
+    holder.swap(snapshot)
+    exposition.prepare()
+    for openmetrics in (False, True):
+        assert rendered(exposition, openmetrics) == rendered(exposition_of(snapshot), openmetrics)
 
 
 def test_a_refresh_that_finds_no_newer_day_redoes_nothing(
@@ -149,6 +156,7 @@ def test_a_refresh_that_finds_no_newer_day_redoes_nothing(
     exporter = refreshed_estate(store, make_exporter, state_file)
     before = exporter.holder.current
     body = normalise(scrape(exporter).text)
+    pieces = exporter.exposition.render(openmetrics=False, compressed=False)
     written = state_file.stat().st_mtime_ns
     github.clear_requests()
 
@@ -158,6 +166,9 @@ def test_a_refresh_that_finds_no_newer_day_redoes_nothing(
     assert after.generation > before.generation
     assert all(a.values is b.values for a, b in zip(after.scopes, before.scopes, strict=True))
     assert set(exporter.exposition.rendered) <= STATUS  # the values' families are reused
+    # the scope families' text is served as it was, not joined again next to itself
+    (status, families, _live) = exporter.exposition.render(openmetrics=False, compressed=False)
+    assert families is pieces[1] and len(families) > 10 * len(status)
     assert [r for r in github.requests if r.host == "download"] == []
     assert state_file.stat().st_mtime_ns == written  # only times changed: not rewritten
     assert normalise(scrape(exporter).text) == body
