@@ -20,7 +20,7 @@ run: install  ## start the exporter with CONFIG (default config.yml)
 test: install  ## every test (needs prometheus, promtool, amtool, kubectl for the integration ones)
 	$(PYTHON) -m pytest -q
 
-test-fast: install  ## the tests that need no external program (seconds)
+test-fast: install  ## the tests that need no external program (about 3 minutes on 2 cores)
 	$(PYTHON) -m pytest -q -m "not integration"
 
 lint: install

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import CollectorRegistry
@@ -253,31 +254,20 @@ class Exporter:
             if schedule.cron
             else IntervalTrigger(seconds=schedule.interval, timezone="UTC")
         )
-        # The first refresh runs at once, whatever the trigger says; then on the trigger.
-        self.scheduler.add_job(
-            self.refresh_now,
-            trigger,
-            id="refresh",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-            next_run_time=datetime.now(UTC),
-        )
+        jobs: list[tuple[str, Callable[[], object], BaseTrigger]] = [
+            ("refresh", self.refresh_now, trigger)
+        ]
         if self.seats is not None:
-            self.scheduler.add_job(
-                self.refresh_seats_now,
-                IntervalTrigger(seconds=self.config.seats.interval, timezone="UTC"),
-                id="seats",
-                max_instances=1,
-                coalesce=True,
-                misfire_grace_time=None,
-                next_run_time=datetime.now(UTC),
-            )
+            every = IntervalTrigger(seconds=self.config.seats.interval, timezone="UTC")
+            jobs.append(("seats", self.refresh_seats_now, every))
         if self.billing is not None:
+            every = IntervalTrigger(seconds=self.config.billing.interval, timezone="UTC")
+            jobs.append(("billing", self.refresh_billing_now, every))
+        for job, run, when in jobs:  # each runs at once, whatever its trigger says; then on it
             self.scheduler.add_job(
-                self.refresh_billing_now,
-                IntervalTrigger(seconds=self.config.billing.interval, timezone="UTC"),
-                id="billing",
+                run,
+                when,
+                id=job,
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=None,

@@ -56,7 +56,15 @@ from exporter.github import ApiError, ApiStats, GitHubClient, Response, api_path
 from exporter.logs import register_secret
 from exporter.parse import ReportParseError
 from exporter.snapshot import Snapshot
-from exporter.source import Clock, Outcome, Reason, ScopeFailure, ScopeResult, utc_now
+from exporter.source import (
+    Clock,
+    Outcome,
+    Reason,
+    ScopeFailure,
+    ScopeResult,
+    per_owner,
+    utc_now,
+)
 
 log = logging.getLogger(__name__)
 
@@ -291,18 +299,8 @@ class BillingSource:
 
     async def refresh(self, scopes: Sequence[Scope]) -> dict[Scope, Outcome]:
         """Outcome per scope for the current UTC month; every scope is asked at once."""
-        wanted = [s for s in scopes if not s.is_team]
         month = Month.of(self._clock())
-        outcomes = await asyncio.gather(*(self._scope(scope, month) for scope in wanted))
-        result: dict[Scope, Outcome] = dict(zip(wanted, outcomes, strict=True))
-        for scope in scopes:
-            if scope.is_team:  # not expected from the refresher: say so rather than crash
-                result[scope] = ScopeFailure(
-                    "unsupported",
-                    f"team scope {scope.name!r} has no bill: spend is per "
-                    "organization or enterprise",
-                )
-        return result
+        return await per_owner(scopes, lambda scope: self._scope(scope, month), "no bill")
 
     async def _scope(self, scope: Scope, month: Month) -> Outcome:
         try:

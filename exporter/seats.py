@@ -43,7 +43,6 @@ team="web"} 1.0
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -53,7 +52,15 @@ from exporter import metrics as m
 from exporter.aggregate import Labels, Values, label, number
 from exporter.config import OwnerRoot, Scope
 from exporter.github import ApiError, GitHubClient, api_path
-from exporter.source import Clock, Outcome, Reason, ScopeFailure, ScopeResult, utc_now
+from exporter.source import (
+    Clock,
+    Outcome,
+    Reason,
+    ScopeFailure,
+    ScopeResult,
+    per_owner,
+    utc_now,
+)
 
 PER_PAGE = "100"  # the API's maximum
 BILLING_ENDPOINT = "/orgs/{org}/copilot/billing"
@@ -325,19 +332,8 @@ class SeatsSource:
 
     async def refresh(self, scopes: Sequence[Scope]) -> dict[Scope, Outcome]:
         """Outcome per scope; every scope is asked at once (the client bounds concurrency)."""
-        wanted = [s for s in scopes if not s.is_team]
         now = self._clock()
-        outcomes = await asyncio.gather(*(self._scope(scope, now) for scope in wanted))
-        result: dict[Scope, Outcome] = dict(zip(wanted, outcomes, strict=True))
-        for scope in scopes:
-            if scope.is_team:  # not expected from the refresher: say so rather than crash
-                result[scope] = ScopeFailure(
-                    "unsupported",
-                    f"team scope {scope.name!r} has "
-                    "no seats of its own: seats are per org or "
-                    "enterprise",
-                )
-        return result
+        return await per_owner(scopes, lambda scope: self._scope(scope, now), "no seats")
 
     async def _scope(self, scope: Scope, now: datetime) -> Outcome:
         enterprise = scope.type == "enterprise"

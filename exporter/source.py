@@ -9,7 +9,8 @@ A failure reason is a label value (``github_copilot_scope_failure{reason}``,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final, Literal, Protocol, get_args, runtime_checkable
@@ -110,6 +111,23 @@ class Source(Protocol):
     (so a source can share requests between scopes of one owner)."""
 
     async def refresh(self, scopes: Sequence[Scope]) -> dict[Scope, Outcome]: ...
+
+
+async def per_owner(
+    scopes: Sequence[Scope], fetch: Callable[[Scope], Awaitable[Outcome]], what: str
+) -> dict[Scope, Outcome]:
+    """Outcome per scope of a source whose data exists per owner (seats, bills): every owner
+    scope asked at once (the client bounds concurrency). A team scope is not expected from
+    the refresher; it gets an ``unsupported`` failure saying ``what`` it lacks, not a crash."""
+    wanted = [s for s in scopes if not s.is_team]
+    outcomes = await asyncio.gather(*(fetch(scope) for scope in wanted))
+    result: dict[Scope, Outcome] = dict(zip(wanted, outcomes, strict=True))
+    for scope in scopes:
+        if scope.is_team:
+            result[scope] = ScopeFailure(
+                "unsupported", f"team scope {scope.name!r} has {what}: it is per owner"
+            )
+    return result
 
 
 @runtime_checkable

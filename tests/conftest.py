@@ -14,7 +14,7 @@ from exporter import config as config_mod
 from exporter.app import Exporter, SourceFactory, default_sources
 from exporter.fakegithub import FakeGitHub, StaticStore
 from exporter.source import Clock, utc_now
-from tests.helpers import TOKEN, Answer, ExporterFactory, Golden, Hostile
+from tests.helpers import TOKEN, Answer, AppKey, ExporterFactory, Golden, Hostile
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 
@@ -46,6 +46,12 @@ def golden(request: pytest.FixtureRequest) -> Golden:
         assert text == expected, f"{name} differs: run pytest --update-golden after review"
 
     return check
+
+
+@pytest.fixture(scope="session")
+def app_key() -> AppKey:
+    """One GitHub App key for the session (RSA generation takes a while)."""
+    return AppKey.generate()
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Helpers every test module may import: the test token, scraping, reading samples, the
-exposition as golden files hold it, a TLS certificate. Fixtures live in conftest.py; no test
-module imports another test module."""
+exposition as golden files hold it, a TLS certificate, a GitHub App key. Fixtures live in
+conftest.py; no test module imports another test module."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import ipaddress
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from exporter import metrics as m
@@ -26,6 +27,34 @@ if TYPE_CHECKING:
     from exporter.source import Clock
 
 TOKEN = "ghp_TestTokenThatMustNeverLeak0123456789"
+
+
+@dataclass(frozen=True)
+class AppKey:
+    """A GitHub App's RSA key: the private PEM the exporter reads, the public one the fake
+    verifies JWTs with."""
+
+    pem: bytes
+    public: bytes
+
+    @property
+    def lines(self) -> list[str]:
+        """Every line of the key's body: none may show up anywhere, not even alone."""
+        return [line for line in self.pem.decode().splitlines() if "PRIVATE KEY" not in line]
+
+    @classmethod
+    def generate(cls) -> AppKey:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+        public = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return cls(pem, public)
+
 
 # Every report metric of the surfaces GitHub added after the first release (API.md section
 # 5), repositories apart (the seats one is tested with the seats).

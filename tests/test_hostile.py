@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,6 +33,7 @@ from tests.fixtures import counters, entity, membership, user
 from tests.helpers import (
     TOKEN,
     Answer,
+    AppKey,
     ExporterFactory,
     Hostile,
     HostileHandler,
@@ -167,20 +166,6 @@ def test_a_redirect_off_the_api_origin_carries_no_token_and_one_on_it_keeps_it(
     assert value(scrape(exporter).text, "github_copilot_up", scope=GOOD) == 1
 
 
-@pytest.fixture(scope="module")
-def app_key() -> tuple[bytes, bytes]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return pem, public
-
-
 def app_exporter(fake: FakeGitHub, key_file: Path) -> Exporter:
     cfg = config_mod.build(
         {
@@ -198,19 +183,19 @@ def app_exporter(fake: FakeGitHub, key_file: Path) -> Exporter:
 
 def test_the_app_token_client_follows_no_redirect_and_pages_with_its_tokens(
     store: StaticStore,
-    app_key: tuple[bytes, bytes],
+    app_key: AppKey,
     tmp_path: Path,
     hostile: HostileFactory,
 ) -> None:
     key_file = tmp_path / "app.pem"
-    key_file.write_bytes(app_key[0])
+    key_file.write_bytes(app_key.pem)
     thief = hostile(answer_with(201, b'{"token": "stolen", "expires_at": "2099-01-01T00:00:00Z"}'))
     for org in (BAD, GOOD):
         store.set_billing(org, {"seat_breakdown": {"total": 150}})
         store.set_seats(
             f"orgs/{org}", [{"assignee": {"id": n, "login": f"u{n}"}} for n in range(150)]
         )
-    with FakeGitHub(store, token=TOKEN, app_public_key_pem=app_key[1], app_id=77) as fake:
+    with FakeGitHub(store, token=TOKEN, app_public_key_pem=app_key.public, app_id=77) as fake:
         installation = fake.api_url + f"/orgs/{BAD}/installation"
         fake.add_fault(
             Fault(rf"^/orgs/{BAD}/installation$", status=307, headers={"location": thief.url})
@@ -352,7 +337,8 @@ def test_any_unicode_from_report_rows_gives_an_exposition_promtool_accepts(
     try:
         exporter.refresh_now()
         for openmetrics in (False, True):
-            exposition = exporter.exposition.render(openmetrics=openmetrics, compressed=False)
+            pieces = exporter.exposition.render(openmetrics=openmetrics, compressed=False)
+            exposition = b"".join(pieces)
             assert value(exposition.decode("utf-8"), "github_copilot_up", scope=GOOD) == 1
             check = subprocess.run(
                 [promtool, "check", "metrics"], input=exposition, capture_output=True, check=False

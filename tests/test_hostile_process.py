@@ -43,6 +43,9 @@ from tests.helpers import (
 
 BAD, GOOD = "bad", "good"
 HostileFactory = Callable[[Answer], Hostile]
+# The exporter runs as its own process here (signals, file limits, real attackers).
+pytestmark = pytest.mark.integration
+
 LINKS = r"^/orgs/bad/copilot/metrics/reports/organization-1-day$"
 
 

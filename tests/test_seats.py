@@ -6,6 +6,7 @@ clock), so a seat used exactly 7 days ago stays exactly 7 days old while the tes
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Iterator
@@ -18,10 +19,12 @@ from exporter import config as config_mod
 from exporter import metrics as m
 from exporter import seats
 from exporter.app import SEATS, Exporter, default_sources
+from exporter.clients import static_token
+from exporter.config import Scope
 from exporter.fakegithub import FakeGitHub, Fault, StaticStore
 from exporter.github import GitHubClient
 from exporter.seats import ACTIVITY_VALUES, Seat, SeatsSource, activity_bucket, editor_name
-from exporter.source import Clock, Source
+from exporter.source import Clock, Outcome, ScopeFailure, ScopeResult, Source
 from tests.fixtures import entity
 from tests.helpers import TOKEN, ExporterFactory, samples, scrape, value, yesterday
 
@@ -616,6 +619,28 @@ def test_team_scopes_get_no_seat_requests(
         "/orgs/octo/copilot/billing/seats",
     ]
     assert [s.scope.name for s in exporter.holder.current.seats] == ["octo"]
+
+
+def test_a_team_scope_given_to_the_seats_source_is_unsupported_not_asked(
+    store: StaticStore, github: FakeGitHub
+) -> None:
+    store.set_billing("octo", billing())
+    store.set_seats("orgs/octo", [seat(1)])
+    org, team = config_mod.scope_from_text("org:octo"), config_mod.scope_from_text("org:octo/web")
+
+    async def run() -> dict[Scope, Outcome]:
+        async with GitHubClient(github.api_url, static_token(TOKEN)) as client:
+            return await SeatsSource(client, lambda: NOW).refresh([org, team])
+
+    outcomes = asyncio.run(run())
+    assert isinstance(outcomes[org], ScopeResult)
+    failure = outcomes[team]
+    assert isinstance(failure, ScopeFailure)
+    assert (failure.reason, failure.message) == (
+        "unsupported",
+        "team scope 'octo/web' has no seats: it is per owner",
+    )
+    assert all("web" not in path for path in seat_requests(github))
 
 
 @pytest.fixture

@@ -26,8 +26,6 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from exporter import config as config_mod
 from exporter.app import Exporter
@@ -38,7 +36,7 @@ from exporter.fakegithub import FakeGitHub, Fault, RecordedRequest, StaticStore
 from exporter.github import ApiError, ApiStats, GitHubClient
 from exporter.logs import REDACTED, JsonFormatter, LogfmtFormatter, register_secret
 from tests.fixtures import entity
-from tests.helpers import TOKEN, ExporterFactory, scrape, value, yesterday
+from tests.helpers import TOKEN, AppKey, ExporterFactory, scrape, value, yesterday
 
 BAD, GOOD = "bad", "good"
 SCOPES = [{"org": BAD}, {"org": GOOD}]
@@ -85,31 +83,6 @@ def assert_no_authorization_on_downloads(requests: Iterable[RecordedRequest]) ->
     files = [r for r in requests if r.host == "download"]
     assert files, "nothing was downloaded"
     assert all("authorization" not in r.headers and r.status != 400 for r in files)
-
-
-@dataclass(frozen=True)
-class AppKey:
-    pem: bytes
-    public: bytes
-
-    @property
-    def lines(self) -> list[str]:
-        """Every line of the key's body: none may show up anywhere, not even alone."""
-        return [line for line in self.pem.decode().splitlines() if "PRIVATE KEY" not in line]
-
-
-@pytest.fixture(scope="module")
-def app_key() -> AppKey:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return AppKey(pem, public)
 
 
 def app_secrets(fake: FakeGitHub, key: AppKey) -> list[str]:

@@ -489,6 +489,26 @@ def _ri(rnd: Callable[[], float], low: int, high: int) -> int:
     return low + int(rnd() * (high - low + 1))
 
 
+def _sessions(
+    rnd: Callable[[], float],
+    most: tuple[int, int, int],
+    output: tuple[int, int],
+    prompt: tuple[int, int],
+) -> Usage:
+    """A CLI or app day as :data:`Usage`: up to ``most`` sessions, prompts per session and
+    requests per prompt; output and prompt tokens per request drawn from their ranges."""
+    sessions = _ri(rnd, 1, most[0])
+    prompts = sessions * _ri(rnd, 1, most[1])
+    requests = prompts * _ri(rnd, 1, most[2])
+    return (
+        sessions,
+        requests,
+        prompts,
+        requests * _ri(rnd, *output),
+        requests * _ri(rnd, *prompt),
+    )
+
+
 def _pick(rnd: Callable[[], float], items: Sequence[str]) -> str:
     return items[int(rnd() * len(items))]
 
@@ -769,16 +789,7 @@ class SimulatedStore:
         if cli:
             if rnd() < 0.3:
                 atoms.append(self._interactive(rnd, user, "copilot_cli", level))
-            sessions = _ri(rnd, 1, 4)
-            prompts = sessions * _ri(rnd, 1, 6)
-            requests = prompts * _ri(rnd, 1, 4)
-            ud.cli = (
-                sessions,
-                requests,
-                prompts,
-                requests * _ri(rnd, 200, 1500),
-                requests * _ri(rnd, 800, 5000),
-            )
+            ud.cli = _sessions(rnd, (4, 6, 4), (200, 1500), (800, 5000))
         if rnd() < 0.03:
             atoms.append(self._interactive(rnd, user, "others", level))
         ud.credits = round((0.2 + 1.8 * rnd()) * (1 + chat + 3 * agent + 2 * cli), 2)
@@ -802,16 +813,7 @@ class SimulatedStore:
         """The surfaces GitHub added to the reports, each from its launch day on."""
         agent, cli, cloud = bits >> _AGENT & 1, bits >> _CLI & 1, bits >> _CLOUD & 1
         if day >= APP_FROM and rnd() < 0.1 + 0.2 * agent:
-            sessions = _ri(rnd, 1, 3)
-            prompts = sessions * _ri(rnd, 1, 4)
-            requests = prompts * _ri(rnd, 1, 3)
-            ud.app = (
-                sessions,
-                requests,
-                prompts,
-                requests * _ri(rnd, 200, 1200),
-                requests * _ri(rnd, 600, 4000),
-            )
+            ud.app = _sessions(rnd, (3, 4, 3), (200, 1200), (600, 4000))
             ud.atoms.append(self._interactive(rnd, user, "copilot_app", level))
         if day >= VSCODE_AGENT_FROM and user.ide == "vscode" and rnd() < 0.05 + 0.25 * agent:
             sessions = _ri(rnd, 1, 3)
