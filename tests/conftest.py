@@ -20,7 +20,7 @@ GOLDEN_DIR = Path(__file__).parent / "golden"
 
 # Property tests: a quick pass while developing, a thorough one in CI.
 settings.register_profile("dev", max_examples=60, deadline=None)
-settings.register_profile("ci", max_examples=400, deadline=None)
+settings.register_profile("ci", max_examples=200, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") == "true" else "dev")
 
 
