@@ -396,7 +396,7 @@ SETTINGS: tuple[Setting[Any], ...] = (
         duration(minimum=10),
         30 * 60.0,
         "a refresh still running after this (or after 90% of `refresh.interval`, if "
-        "shorter) is cancelled: the scopes of a source still at work fail with reason "
+        "shorter) is cancelled: the scopes of an owner still at work fail with reason "
         "`timeout` and keep their values",
     ),
     HTTP_READ_TIMEOUT := Setting(

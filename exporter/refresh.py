@@ -83,8 +83,25 @@ class Refresher:
         )
 
     async def _ask(self, name: str, scopes: list[Scope]) -> dict[Scope, Outcome]:
+        """One source's outcomes, asked per owner (a source shares requests only between
+        scopes of one owner) under one deadline: an owner that hangs fails its own scopes,
+        the others keep what they got in time."""
+        by_owner: dict[tuple[str, str], list[Scope]] = {}
+        for scope in scopes:
+            by_owner.setdefault((scope.owner_root, scope.owner), []).append(scope)
+        until = asyncio.get_running_loop().time() + self.deadline
+        outcomes: dict[Scope, Outcome] = {}
+        for answer in await asyncio.gather(
+            *(self._ask_owner(name, owned, until) for owned in by_owner.values())
+        ):
+            outcomes.update(answer)
+        return outcomes
+
+    async def _ask_owner(
+        self, name: str, scopes: list[Scope], until: float
+    ) -> dict[Scope, Outcome]:
         try:
-            async with asyncio.timeout(self.deadline):
+            async with asyncio.timeout_at(until):
                 return await self.sources[name].refresh(scopes)
         except TimeoutError:
             log.debug("refresh of the %s source cancelled at its deadline", name)

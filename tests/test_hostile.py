@@ -14,6 +14,7 @@ import json
 import logging
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -542,6 +543,32 @@ def test_an_endless_trickle_fails_its_scope_at_the_download_deadline(
     assert value(body, "github_copilot_up", scope=GOOD) == 1
     assert len(slow.requests) == 2  # once more with fresh links, then given up
     assert "limits.download_deadline" in scrape(exporter, "/").text
+
+
+def test_the_refresh_deadline_fails_only_the_owner_that_hangs(
+    store: StaticStore,
+    github: FakeGitHub,
+    make_exporter: ExporterFactory,
+    hostile: HostileFactory,
+) -> None:
+    slow = hostile(trickle)
+    publish(store, yesterday())
+    github.add_fault(Fault(links_path(BAD), status=200, body=links_to(f"{slow.url}/report")))
+    exporter = make_exporter(
+        SCOPES,
+        github={"api_url": github.api_url, "max_retries": 0},
+        limits={"download_deadline": "1h"},
+    )
+    exporter.refresher.deadline = 1.0  # the setting's minimum is 10 s
+
+    started = time.monotonic()
+    exporter.refresh_now()
+
+    assert time.monotonic() - started < 5
+    body = scrape(exporter).text
+    assert failure_reasons(body) == {BAD: "timeout"}
+    assert value(body, "github_copilot_up", scope=GOOD) == 1  # answered in time: kept
+    assert "limits.max_refresh_duration" in scrape(exporter, "/").text
 
 
 # -- 5. one scope's failure stays its own ------------------------------------------------------
