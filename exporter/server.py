@@ -121,11 +121,10 @@ class Exposition:
     states' values changed (the same objects as last time) is not rendered again: a
     refresh that found nothing new re-renders only the status families whose samples
     changed (the times of the last success and the refresh's duration), and a seats or
-    billing refresh only theirs. The scope families' text is one body
-    joined when one of them changed and otherwise kept as it is, so such a refresh neither
-    copies it nor holds a second copy next to the one being served; each family's text is
-    a slice of that body, shared by both formats unless a help text reads differently in
-    OpenMetrics.
+    billing refresh only theirs. The scope families' text is one body, joined when one of
+    them changed and otherwise kept as it is, so such a refresh neither copies it nor holds
+    a second copy next to the one being served; each family's text is a slice of that
+    body, shared by both formats unless a help text reads differently in OpenMetrics.
     """
 
     def __init__(self, holder: SnapshotHolder, live_registry: CollectorRegistry) -> None:
