@@ -54,6 +54,8 @@ def _getter(fields: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any,
 # The mapping tables resolved once: (field, metric name) pairs, per breakdown array.
 Key = tuple[str, Labels]  # (metric name, label values): one sample of a scope
 _COUNTER_KEYS = tuple((c.field, (m.PREFIX + c.metric, _NO_LABELS)) for c in m.COUNTERS)
+if any(len(b.keys) not in (1, 2) for b in m.BREAKDOWNS):  # what _breakdown reads
+    raise ValueError("a breakdown of the metric table has more than two label fields")
 _BREAKDOWN_METRICS = tuple(
     (
         b.array,
@@ -156,53 +158,31 @@ def _breakdown(
     keys: list[Key],
     values: list[float],
 ) -> None:
-    """One ``totals_by_*`` array: each entry's counters under its labels."""
+    """One ``totals_by_*`` array (one or two label fields): each entry's counters under its
+    labels."""
     first = key_fields[0]
     second = key_fields[1] if len(key_fields) == 2 else None
     for entry in entries:
         if type(entry) is not dict:
             continue
         a = entry.get(first)
-        counted = None
         if second is None:
-            if type(a) is str:
-                counted = cache.get((index, a))
+            raw: tuple[object, ...] = (index, a)
+            textual = type(a) is str
         else:
             b = entry.get(second)
-            if type(a) is str and type(b) is str:
-                counted = cache.get((index, a, b))
+            raw = (index, a, b)
+            textual = type(a) is str and type(b) is str
+        # text hashes; other values (numbers, or lists: unhashable) are rare and not kept
+        counted = cache.get(raw) if textual else None
         if counted is None:
-            counted = _entry_keys(index, key_fields, metrics, entry, cache)
-            if counted is None:
+            labels = tuple(label(v) for v in raw[1:])
+            if None in labels:
                 continue
+            counted = tuple((metric, labels) for metric in metrics)  # type: ignore[misc]
+            if textual:
+                cache[raw] = counted
         _numbers(entry, getter, counted, zip(fields, counted, strict=True), keys, values)
-
-
-def _entry_keys(
-    index: int,
-    key_fields: tuple[str, ...],
-    metrics: tuple[str, ...],
-    entry: dict[str, Any],
-    cache: KeyCache,
-) -> tuple[Key, ...] | None:
-    """The keys of one breakdown entry's counters; None when a key field is missing."""
-    if len(key_fields) == 1:
-        raw: tuple[object, ...] = (index, entry.get(key_fields[0]))
-        textual = type(raw[1]) is str
-    else:
-        raw = (index, *[entry.get(field) for field in key_fields])
-        textual = all(type(v) is str for v in raw[1:])
-    if textual:  # text hashes; other values (numbers, or lists: unhashable) are rare
-        found = cache.get(raw)
-        if found is not None:
-            return found
-    labels = tuple(label(v) for v in raw[1:])
-    if None in labels:
-        return None
-    made: tuple[Key, ...] = tuple((metric, labels) for metric in metrics)  # type: ignore[misc]
-    if textual:
-        cache[raw] = made
-    return made
 
 
 def in_record_or_cli(record: Mapping[str, Any], field: str) -> object:

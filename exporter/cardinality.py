@@ -191,7 +191,7 @@ class Budget:
                 if breakdowns.get(name) not in drop
             }
             self._memo[state.scope] = replace(memo, drop=drop, out=out)
-        return state.with_values(out)
+        return replace(state, values=out)
 
 
 class Shaper:

@@ -86,9 +86,9 @@ class Refresher:
         """One source's outcomes, asked per owner (a source shares requests only between
         scopes of one owner) under one deadline: an owner that hangs fails its own scopes,
         the others keep what they got in time."""
-        by_owner: dict[tuple[str, str], list[Scope]] = {}
+        by_owner: dict[str, list[Scope]] = {}
         for scope in scopes:
-            by_owner.setdefault((scope.owner_root, scope.owner), []).append(scope)
+            by_owner.setdefault(scope.owner_path, []).append(scope)
         until = asyncio.get_running_loop().time() + self.deadline
         outcomes: dict[Scope, Outcome] = {}
         for answer in await asyncio.gather(

@@ -313,11 +313,7 @@ class ReportsSource:
             with_repos = scope.repositories is not None
             parts = (entity, teams if isinstance(teams, _Teams) else None, with_repos and repos)
             built = self._built.get((owner, with_repos))
-            if (
-                built is None
-                or len(built[0]) != len(parts)
-                or any(a is not b for a, b in zip(built[0], parts, strict=True))
-            ):
+            if built is None or any(a is not b for a, b in zip(built[0], parts, strict=True)):
                 outcome = self._entity_outcome(owner, entity, teams)
                 if with_repos:
                     outcome = self._with_repositories(outcome, repos)
@@ -344,14 +340,11 @@ class ReportsSource:
             for have in days:
                 assert have is not None
                 for candidate in self._candidates(have):
-                    if team:
-                        newer = await self.links(owner, USERS_KIND, candidate) is not None
-                        newer = newer and await self.links(owner, TEAMS_KIND, candidate) is not None
-                    else:
-                        newer = (
-                            await self.links(owner, ENTITY_KIND[owner.root], candidate) is not None
-                        )
-                    if newer:
+                    kinds = (USERS_KIND, TEAMS_KIND) if team else (ENTITY_KIND[owner.root],)
+                    for kind in kinds:
+                        if await self.links(owner, kind, candidate) is None:
+                            break
+                    else:  # every report of that newer day is out: read them
                         return None
         return dict(found)
 

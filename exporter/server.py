@@ -67,18 +67,16 @@ Body = tuple[bytes | memoryview, ...]
 
 @dataclass(frozen=True)
 class _Part:
-    """One family as served: its text (a slice of the body it was last served in), the
-    OpenMetrics text where that differs (only ``# HELP`` can), and their deflate."""
+    """One family as served: its text (a slice of the body it was last served in; the same
+    in both formats) and its deflate."""
 
     text: bytes | memoryview
     deflated: bytes
-    om: bytes | memoryview | None = None
-    om_deflated: bytes | None = None
 
 
 @dataclass(frozen=True)
 class _Rendered:
-    """One format of one snapshot: the plain body (the status families' text, then the
+    """One snapshot, for both formats: the plain body (the status families' text, then the
     scope families' text) and, for gzip, the stream's header and deflated body with the
     body's CRC-32 and length, so a scrape deflates only the few live lines and writes the
     trailer."""
@@ -89,19 +87,10 @@ class _Rendered:
     size: int
 
 
-def _text(part: _Part, openmetrics: bool) -> bytes | memoryview:
-    return part.om if openmetrics and part.om is not None else part.text
-
-
-def _rendered(
-    status: list[_Part], families: list[_Part], body: bytes, openmetrics: bool
-) -> _Rendered:
+def _rendered(status: list[_Part], families: list[_Part], body: bytes) -> _Rendered:
     """``body``: the text of ``families`` end to end, already joined."""
-    head = b"".join(_text(p, openmetrics) for p in status)
-    deflated = [
-        p.om_deflated if openmetrics and p.om_deflated is not None else p.deflated
-        for p in (*status, *families)
-    ]
+    head = b"".join(p.text for p in status)
+    deflated = [p.deflated for p in (*status, *families)]
     return _Rendered(
         (head, body),
         _GZIP_HEADER + b"".join(deflated),
@@ -124,20 +113,21 @@ class Exposition:
     billing refresh only theirs. The scope families' text is one body, joined when one of
     them changed and otherwise kept as it is, so such a refresh neither copies it nor holds
     a second copy next to the one being served; each family's text is a slice of that
-    body, shared by both formats unless a help text reads differently in OpenMetrics.
+    body. Both formats share it: only the live part differs (OpenMetrics ends in
+    ``# EOF``).
     """
 
     def __init__(self, holder: SnapshotHolder, live_registry: CollectorRegistry) -> None:
         self._holder = holder
         self._live_registry = live_registry
-        self._cache: tuple[int, _Rendered, _Rendered] | None = None
+        self._cache: tuple[int, _Rendered] | None = None
         self._parts: dict[str, _Part] = {}
         self._states: list[tuple[object, object]] = []  # (scope, values) last rendered
         # Each status family's samples as last rendered: most (up, report day, failures)
         # read the same after a refresh that found nothing new, and are not written again.
         self._status_samples: dict[str, list[tuple[Labels, object]]] = {}
-        # The scope families' joined text, per format, and the families in it.
-        self._bodies: tuple[bytes, bytes] = (b"", b"")
+        # The scope families' joined text, and the families in it.
+        self._body = b""
         self._joined: list[tuple[str, _Part]] = []
         self._lock = threading.Lock()
         self.rendered: list[str] = []
@@ -147,15 +137,14 @@ class Exposition:
     """Whether ``/metrics`` serves a rendering of a finished refresh (``/readyz``)."""
 
     def prepare(self) -> None:
-        """Render the current snapshot in both formats (called after each refresh)."""
+        """Render the current snapshot (called after each refresh)."""
         with self._lock:  # one render at a time; scrapes do not take this lock
             snapshot = self._holder.current
             if self._cache is None or self._cache[0] != snapshot.generation:
-                text, om = self._render(snapshot)
-                self._cache = (snapshot.generation, text, om)
+                self._cache = (snapshot.generation, self._render(snapshot))
             self.ready = self.ready or snapshot.ready
 
-    def _render(self, snapshot: Snapshot) -> tuple[_Rendered, _Rendered]:
+    def _render(self, snapshot: Snapshot) -> _Rendered:
         states = (*snapshot.scopes, *snapshot.seats, *snapshot.billing)
         changed = self._changed(states)
         self.rendered = []
@@ -186,28 +175,20 @@ class Exposition:
             self._join(families)
         self._parts = dict(status) | dict(self._joined)
         self._states = [(state.scope, state.values) for state in states]
-        statuses = [part for _, part in status]
-        joined = [part for _, part in self._joined]
-        text = _rendered(statuses, joined, self._bodies[0], openmetrics=False)
-        shared = all(p.om is None for p in (*statuses, *joined))
-        om = text if shared else _rendered(statuses, joined, self._bodies[1], openmetrics=True)
-        return text, om
+        return _rendered(
+            [part for _, part in status], [part for _, part in self._joined], self._body
+        )
 
     def _join(self, families: list[tuple[str, _Part]]) -> None:
-        """The scope families' text as one body per format; the families' parts become
-        slices of it, so the previous body is released once no scrape serves it."""
-        text = b"".join(part.text for _, part in families)
-        if all(part.om is None for _, part in families):
-            self._bodies = (text, text)
-        else:
-            self._bodies = (text, b"".join(_text(part, True) for _, part in families))
-        body = memoryview(text)
+        """The scope families' text as one body; the families' parts become slices of it, so
+        the previous body is released once no scrape serves it."""
+        self._body = b"".join(part.text for _, part in families)
+        body = memoryview(self._body)
         offset = 0
         self._joined = []
         for name, part in families:
             end = offset + len(part.text)
-            sliced = _Part(body[offset:end], part.deflated, part.om, part.om_deflated)
-            self._joined.append((name, sliced))
+            self._joined.append((name, _Part(body[offset:end], part.deflated)))
             offset = end
 
     def _changed(self, states: tuple[ScopeState, ...]) -> set[str] | None:
@@ -230,8 +211,7 @@ class Exposition:
             family = render()
             if family is None:
                 return None
-            text = family.text(False).encode()
-            om = family.text(True).encode()
+            text = family.text.encode()
         except Exception as exc:  # one family, whatever broke it, must not empty /metrics
             log.error(
                 "cannot render a metric family: left out of /metrics",
@@ -240,25 +220,23 @@ class Exposition:
             )
             return None
         old = self._parts.get(name)
-        if old is not None and old.text == text and (old.om or old.text) == om:
+        if old is not None and old.text == text:
             return old  # the same text as last time: its deflate is still good
-        if om == text:
-            return _Part(text, _deflate(text))
-        return _Part(text, _deflate(text), om, _deflate(om))
+        return _Part(text, _deflate(text))
 
-    def _snapshot_part(self, openmetrics: bool) -> _Rendered:
+    def _snapshot_part(self) -> _Rendered:
         cached = self._cache
         if cached is None:
             self.prepare()
             cached = self._cache
             assert cached is not None
-        return cached[2] if openmetrics else cached[1]
+        return cached[1]
 
     def render(self, *, openmetrics: bool, compressed: bool) -> Body:
         """A ``/metrics`` body as pieces written one after the other: the snapshot's
         rendering is not copied per scrape (at 250,000 series it is 25 MB plain)."""
         live = _render(self._live_registry, openmetrics)
-        head = self._snapshot_part(openmetrics)
+        head = self._snapshot_part()
         if compressed:
             # The few live lines: the fastest level and least memory, set up per scrape.
             compressor = zlib.compressobj(1, zlib.DEFLATED, -zlib.MAX_WBITS, 1)

@@ -34,29 +34,15 @@ class ScopeState:
     def succeeded(
         self, values: Values, report_day: date | None, now: float, duration: float
     ) -> ScopeState:
-        # Spelled out rather than dataclasses.replace: this runs per scope on every refresh.
-        return ScopeState(
-            scope=self.scope,
+        return replace(
+            self,
             up=True,
             values=values,
             report_day=report_day,
             last_success=now,
-            last_failure=self.last_failure,
+            error=None,
+            reason=None,
             duration=duration,
-        )
-
-    def with_values(self, values: Values) -> ScopeState:
-        """The same state with other values (the series budget's cut)."""
-        return ScopeState(
-            scope=self.scope,
-            up=self.up,
-            values=values,
-            report_day=self.report_day,
-            last_success=self.last_success,
-            last_failure=self.last_failure,
-            error=self.error,
-            reason=self.reason,
-            duration=self.duration,
         )
 
     def failed(self, reason: Reason, error: str, now: float, duration: float) -> ScopeState:

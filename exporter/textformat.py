@@ -7,8 +7,9 @@ those objects were the exporter's peak memory and most of a refresh's CPU.
 
 Every family here is a gauge with the scope labels; a gauge's sample lines are the same in
 the text format and OpenMetrics (label values escaped alike, values as ``floatToGoString``
-writes them), so a family renders its samples once and only its ``# HELP`` line can differ
-(OpenMetrics also escapes ``"``). A family whose values cannot render (a value that is no
+writes them), and so is its ``# HELP`` line as long as the help text holds no ``"`` (which
+OpenMetrics alone escapes; a test keeps the metric table so): a family renders once for
+both. A family whose values cannot render (a value that is no
 number, a label count the metric does not have, a label that is not text) raises
 :class:`FamilyError`; the caller leaves that family out and logs it, as before.
 """
@@ -37,23 +38,23 @@ class FamilyError(ValueError):
 
 @dataclass(frozen=True)
 class Family:
-    """One rendered family: its header per format and its sample lines (shared)."""
+    """One rendered family: its ``# HELP``/``# TYPE`` header and its sample lines, the same
+    in both formats (help texts hold no ``"``, the one character they escape differently;
+    a test of the metric table keeps it so)."""
 
     name: str
-    text_header: str
-    om_header: str
+    header: str
     samples: str
 
-    def text(self, openmetrics: bool) -> str:
-        return (self.om_header if openmetrics else self.text_header) + self.samples
+    @property
+    def text(self) -> str:
+        return self.header + self.samples
 
 
-def headers(name: str) -> tuple[str, str]:
-    """(text, OpenMetrics) ``# HELP`` and ``# TYPE`` lines of a gauge of the table."""
+def header(name: str) -> str:
+    """The ``# HELP`` and ``# TYPE`` lines of a gauge of the table."""
     doc = sanitise.text(_SPEC[name].help, None).replace("\\", r"\\").replace("\n", r"\n")
-    om_doc = doc.replace('"', r"\"")
-    kind = f"# TYPE {name} gauge\n"
-    return f"# HELP {name} {doc}\n{kind}", f"# HELP {name} {om_doc}\n{kind}"
+    return f"# HELP {name} {doc}\n# TYPE {name} gauge\n"
 
 
 def go_float(value: object) -> str:
@@ -62,13 +63,9 @@ def go_float(value: object) -> str:
     number = float(value)  # type: ignore[arg-type]
     text = repr(number)
     # repr is already the answer unless the value is inf/nan or has 7+ integer digits
-    if len(text) <= 8 and text[-1] not in "fn":
-        return text
-    dot = text.find(".")
-    if number > 0 and dot > 6:  # a timestamp, say: what floatToGoString does, inlined
-        mantissa = f"{text[0]}.{text[1:dot]}{text[dot + 1 :]}".rstrip("0.")
-        return f"{mantissa}e+{dot - 1:02d}"
-    return str(floatToGoString(number))  # type: ignore[no-untyped-call]
+    if len(text) > 8 or text[-1] in "fn":
+        return str(floatToGoString(number))  # type: ignore[no-untyped-call]
+    return text
 
 
 def escape(value: object) -> str:
@@ -85,10 +82,8 @@ class _Lines:
     with the scope's labels fixed per state."""
 
     def __init__(self, name: str) -> None:
-        spec = _SPEC[name]
         self.name = name
-        self.width = len(spec.labels)
-        names = spec.all_labels
+        names = _SPEC[name].all_labels
         self.order = sorted(range(len(names)), key=lambda i: names[i])
         self.names = names
 
@@ -109,10 +104,11 @@ class _Lines:
         return fixed, dims
 
     def render(self, out: list[str], scope_values: Sequence[str], samples: object) -> None:
+        """The lines of ``samples`` (label values of the names after ``scope_values``)."""
         if not isinstance(samples, dict):
             raise FamilyError(f"samples are {type(samples).__name__}, not a mapping")
         fixed, dims = self.pieces(scope_values)
-        width = self.width
+        width = len(self.names) - len(scope_values)
         append = out.append
         if not dims:
             head = fixed[0]
@@ -142,18 +138,27 @@ class _Lines:
 def scope_family(name: str, states: Sequence[ScopeState]) -> Family:
     """One metric family of the table over every state that has it (snapshot order)."""
     lines = _Lines(name)
-    out: list[str] = []
-    try:
+
+    def write(out: list[str]) -> None:
         for state in states:
             samples = state.values.get(name)
             if samples is not None:
-                scope = (state.scope.type, sanitise.text(state.scope.name))
-                lines.render(out, scope, samples)
+                lines.render(out, (state.scope.type, sanitise.text(state.scope.name)), samples)
+
+    return _written(name, write)
+
+
+def _written(name: str, write: Callable[[list[str]], None]) -> Family:
+    """The family whose lines ``write`` appends; what its values break raises
+    :class:`FamilyError`."""
+    out: list[str] = []
+    try:
+        write(out)
     except FamilyError:
         raise
     except (TypeError, ValueError, AttributeError) as exc:
         raise FamilyError(f"{type(exc).__name__}: {exc}") from exc
-    return Family(name, *headers(name), "".join(out))
+    return Family(name, header(name), "".join(out))
 
 
 def scope_family_names(states: Sequence[ScopeState]) -> list[str]:
@@ -216,21 +221,5 @@ STATUS: tuple[tuple[str, Status], ...] = (
 
 def status_family(name: str, samples: Iterator[tuple[Labels, object]]) -> Family | None:
     """A status family (labels given whole, not scope + dimensions); None when empty."""
-    width = len(_SPEC[name].all_labels)
-    out: list[str] = []
-    fixed, dims = _Lines(name).pieces(())
-    try:
-        for labels, value in samples:
-            if len(labels) != width:
-                raise FamilyError(f"{len(labels)} label values for {width}")
-            parts = [fixed[0]]
-            for piece, dim in zip(fixed[1:], dims, strict=True):
-                parts += (escape(labels[dim]), piece)
-            out.append("".join(parts) + go_float(value) + "\n")
-    except FamilyError:
-        raise
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise FamilyError(f"{type(exc).__name__}: {exc}") from exc
-    if not out:
-        return None
-    return Family(name, *headers(name), "".join(out))
+    family = _written(name, lambda out: _Lines(name).render(out, (), dict(samples)))
+    return family if family.samples else None

@@ -104,14 +104,15 @@ def test_budget_keeps_unchanged_values_and_counts_changed_ones_again() -> None:
 
 
 def test_a_cut_state_keeps_every_other_field() -> None:
-    """``with_values`` spells the fields out (it runs per scope per refresh): a field added to
-    ScopeState and forgotten there would be lost from every state the budget cuts."""
     full = ScopeState(
         scope=Scope("organization", "octo"),
-        **{f.name: object() for f in fields(ScopeState) if f.name != "scope"},  # type: ignore[arg-type]
+        **{f.name: object() for f in fields(ScopeState) if f.name not in ("scope", "values")},  # type: ignore[arg-type]
+        values=_values(),
     )
-    values: Values = {GEN: {(): 1.0}}
-    assert full.with_values(values) == replace(full, values=values)
+    [cut] = cardinality.Budget(max_series=4).enforce([full])
+    assert cut == replace(
+        full, values={GEN: {(): 100.0}, f"{GEN}_by_editor": _values()[f"{GEN}_by_editor"]}
+    )
 
 
 def test_config_names_unknown_breakdowns_and_dimensions() -> None:

@@ -114,6 +114,12 @@ def test_any_label_text_and_number_render_as_prometheus_client_renders_them(
         assert rendered(exposition_of(snapshot), openmetrics) == reference(snapshot, openmetrics)
 
 
+def test_every_help_text_reads_the_same_in_both_formats() -> None:
+    """The snapshot is rendered once for both formats: OpenMetrics escapes ``"`` in a help
+    text and the text format does not, so no help text may hold one."""
+    assert [spec.name for spec in m.all_specs() if '"' in spec.help] == []
+
+
 def test_a_changed_scope_re_renders_only_its_families_and_gives_a_fresh_rendering(
     store: StaticStore, make_exporter: ExporterFactory
 ) -> None:

@@ -521,54 +521,43 @@ def test_thousands_of_model_names_stay_within_the_default_budget(
 # -- 4. time bounded ---------------------------------------------------------------------------
 
 
-def test_an_endless_trickle_fails_its_scope_at_the_download_deadline(
+@pytest.mark.parametrize(
+    ("limits", "refresh_deadline", "setting", "downloads"),
+    [
+        # a download past its deadline is tried once more with fresh links, then given up
+        pytest.param({"download_deadline": "1s"}, None, "download_deadline", 2, id="download"),
+        # a refresh past its deadline cancels the owner still at work, not the others
+        pytest.param({"download_deadline": "1h"}, 1.0, "max_refresh_duration", 1, id="refresh"),
+    ],
+)
+def test_an_endless_trickle_fails_only_its_owner_at_a_deadline(
     store: StaticStore,
     github: FakeGitHub,
     make_exporter: ExporterFactory,
     hostile: HostileFactory,
+    limits: dict[str, str],
+    refresh_deadline: float | None,
+    setting: str,
+    downloads: int,
 ) -> None:
     slow = hostile(trickle)
     publish(store, yesterday())
     github.add_fault(Fault(links_path(BAD), status=200, body=links_to(f"{slow.url}/report")))
     exporter = make_exporter(
-        SCOPES,
-        github={"api_url": github.api_url, "max_retries": 0, "timeout": 5},
-        limits={"download_deadline": "1s"},
+        SCOPES, github={"api_url": github.api_url, "max_retries": 0, "timeout": 5}, limits=limits
     )
-
-    exporter.refresh_now()  # the fixture's pytest timeout would catch a hang
-
-    body = scrape(exporter).text
-    assert failure_reasons(body) == {BAD: "timeout"}
-    assert value(body, "github_copilot_up", scope=GOOD) == 1
-    assert len(slow.requests) == 2  # once more with fresh links, then given up
-    assert "limits.download_deadline" in scrape(exporter, "/").text
-
-
-def test_the_refresh_deadline_fails_only_the_owner_that_hangs(
-    store: StaticStore,
-    github: FakeGitHub,
-    make_exporter: ExporterFactory,
-    hostile: HostileFactory,
-) -> None:
-    slow = hostile(trickle)
-    publish(store, yesterday())
-    github.add_fault(Fault(links_path(BAD), status=200, body=links_to(f"{slow.url}/report")))
-    exporter = make_exporter(
-        SCOPES,
-        github={"api_url": github.api_url, "max_retries": 0},
-        limits={"download_deadline": "1h"},
-    )
-    exporter.refresher.deadline = 1.0  # the setting's minimum is 10 s
+    if refresh_deadline is not None:
+        exporter.refresher.deadline = refresh_deadline  # the setting's minimum is 10 s
 
     started = time.monotonic()
-    exporter.refresh_now()
+    exporter.refresh_now()  # the fixture's pytest timeout would catch a hang
 
     assert time.monotonic() - started < 5
     body = scrape(exporter).text
     assert failure_reasons(body) == {BAD: "timeout"}
     assert value(body, "github_copilot_up", scope=GOOD) == 1  # answered in time: kept
-    assert "limits.max_refresh_duration" in scrape(exporter, "/").text
+    assert len(slow.requests) == downloads
+    assert f"limits.{setting}" in scrape(exporter, "/").text
 
 
 # -- 5. one scope's failure stays its own ------------------------------------------------------
