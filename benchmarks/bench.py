@@ -39,14 +39,28 @@ from exporter.parse import StreamParser
 from exporter.snapshot import Snapshot
 
 TOKEN = "bench-token"  # noqa: S105 (the fake's own)
+_PREPARED = ("enterprise-1-day", "organization-1-day", "users-1-day", "user-teams-1-day")
 
 
 def _serve_fake(conn: Connection, users: int, orgs: int, teams: int, latency: float) -> None:
-    from exporter.fakegithub import FakeGitHub, SimulatedStore
+    from exporter.fakegithub import FakeGitHub, LazyPart, SimulatedStore
 
     store = SimulatedStore(
-        seed=42, users=users, orgs=orgs, teams_per_org=max(1, teams // orgs), enterprise_teams=8
+        seed=42,
+        users=users,
+        orgs=orgs,
+        teams_per_org=max(1, teams // orgs),
+        enterprise_teams=8,
+        cache_reports=4 * (orgs + 1),
     )
+    # GitHub serves report files from storage: generate the day's files before the clock
+    # starts, so the refresh measured is the exporter's, not the simulator's on the same cores.
+    for owner in store.owners():
+        for kind in _PREPARED:
+            report = store.report(kind, owner, store.last_day)
+            for part in report.parts if report is not None else ():
+                if isinstance(part, LazyPart):
+                    part.read()
     fake = FakeGitHub(store, token=TOKEN, latency=latency).start()
     conn.send((fake.api_url, sorted(store.owners())))
     conn.recv()  # until the parent is done

@@ -8,6 +8,7 @@ ever reads the current snapshot.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import threading
 from collections.abc import Callable, Coroutine, Mapping
@@ -227,7 +228,8 @@ class Exporter:
         finally:
             with self._running_lock:
                 self._running.discard(future)
-        self.exposition.prepare()
+        if self.exposition.prepare():
+            settle_heap()
         return True
 
     def save_state(self, *, changed_only: bool = False) -> None:
@@ -336,3 +338,18 @@ class Exporter:
         await self.client.aclose()
         if self.billing_client is not self.client:
             await self.billing_client.aclose()
+
+
+def settle_heap() -> None:
+    """Collect once, then keep what survives out of the cyclic collector's sight.
+
+    A refresh with new values leaves a large, long-lived heap behind (the snapshot, its
+    rendering, the sources' caches: millions of objects at 200,000 developers), and Python's
+    full collections would walk all of it again every few refreshes (~0.15 s each, while a
+    refresh that finds nothing new costs about as much in all). It is all freed by reference
+    counting when replaced; reference cycles among it wait for the next refresh with new
+    values, which unfreezes and collects first.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()

@@ -78,6 +78,19 @@ class Scope:
         """The ``scope`` label value: ``ENT``, ``ENT/TEAM``, ``ORG`` or ``ORG/TEAM``."""
         return f"{self.owner}/{self.team}" if self.team else self.owner
 
+    @cached_property
+    def labels(self) -> tuple[str, str]:
+        """``(scope_type, scope)``: the labels of every status sample of the scope."""
+        return (self.type, self.name)
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.type, self.owner, self.team, self.source))
+
+    def __hash__(self) -> int:
+        # Scopes key the per-refresh dicts of thousands of teams: hashed once, not per lookup.
+        return self._hash
+
     @property
     def owner_root(self) -> OwnerRoot:
         """The first segment of the owner's API paths."""

@@ -155,7 +155,7 @@ class Refresher:
         for found, outcome in outcomes.items():
             scope = _safe_team(found)
             if isinstance(outcome, ScopeResult):
-                base = previous.get(scope, ScopeState(scope))
+                base = previous.get(scope) or ScopeState(scope)
                 values = self._shape(scope, outcome.values, base.values)
                 shaped[scope] = (outcome.values, values)
                 states[scope] = base.succeeded(values, outcome.day, now, duration)

@@ -218,7 +218,8 @@ class _Teams:
     teams: Mapping[str, Values]
     owner_users: Values | None
     wanted: frozenset[str] | None
-    owner_id: str | None = None
+    # What a ``team: "*"`` scope found in these reports, by wildcard scope.
+    found: dict[Scope, dict[Scope, Outcome]] = field(default_factory=dict, compare=False)
 
 
 class ReportsSource:
@@ -401,10 +402,13 @@ class ReportsSource:
         if isinstance(teams, ScopeFailure) or teams is None:
             return {scope: teams or ScopeFailure("no_data", "no team report")}
         if scope.is_wildcard:
-            return {
-                scope.with_team(slug): ScopeResult(values, teams.day)
-                for slug, values in sorted(teams.teams.items())
-            }
+            found = teams.found.get(scope)
+            if found is None:  # once per report day: each refresh then hands back the same
+                found = teams.found[scope] = {
+                    scope.with_team(slug): ScopeResult(values, teams.day)
+                    for slug, values in sorted(teams.teams.items())
+                }
+            return found
         assert scope.team is not None
         values = teams.teams.get(scope.team)
         if values is None:  # the config may spell the slug in another case

@@ -136,13 +136,16 @@ class Exposition:
     ready = False
     """Whether ``/metrics`` serves a rendering of a finished refresh (``/readyz``)."""
 
-    def prepare(self) -> None:
-        """Render the current snapshot (called after each refresh)."""
+    def prepare(self) -> bool:
+        """Render the current snapshot (called after each refresh); True when the scope
+        families' text was built anew (some scope has new values)."""
         with self._lock:  # one render at a time; scrapes do not take this lock
             snapshot = self._holder.current
+            body = self._body
             if self._cache is None or self._cache[0] != snapshot.generation:
                 self._cache = (snapshot.generation, self._render(snapshot))
             self.ready = self.ready or snapshot.ready
+            return self._body is not body
 
     def _render(self, snapshot: Snapshot) -> _Rendered:
         states = (*snapshot.scopes, *snapshot.seats, *snapshot.billing)

@@ -77,6 +77,9 @@ def escape(value: object) -> str:
     return value
 
 
+_NOTHING = object()
+
+
 class _Lines:
     """Sample lines of one family: label names in sorted order, as the client sorts them,
     with the scope's labels fixed per state."""
@@ -122,6 +125,19 @@ class _Lines:
                 if len(labels) != width:
                     raise FamilyError(f"{len(labels)} label values where the metric has {width}")
                 append(f"{head}{escape(labels[0])}{tail}{go_float(value)}\n")
+        elif len(dims) == 2:  # status families (scope_type, scope) and two-way breakdowns
+            head, middle, tail = fixed
+            first, second = dims
+            last: object = _NOTHING
+            text = ""
+            for labels, value in samples.items():
+                if len(labels) != width:
+                    raise FamilyError(f"{len(labels)} label values where the metric has {width}")
+                if value is not last:  # a status family repeats one time for every scope
+                    last, text = value, go_float(value)
+                append(
+                    f"{head}{escape(labels[first])}{middle}{escape(labels[second])}{tail}{text}\n"
+                )
         else:
             for labels, value in samples.items():
                 if len(labels) != width:
@@ -174,14 +190,14 @@ Status = Callable[[Snapshot], Iterator[tuple[Labels, object]]]
 
 def _up(states: Sequence[ScopeState]) -> Iterator[tuple[Labels, object]]:
     for state in states:
-        yield (state.scope.type, state.scope.name), 1.0 if state.up else 0.0
+        yield state.scope.labels, 1.0 if state.up else 0.0
 
 
 def _attr(attr: str, states: Sequence[ScopeState]) -> Iterator[tuple[Labels, object]]:
     for state in states:
         value = getattr(state, attr)
         if value is not None:
-            yield (state.scope.type, state.scope.name), value
+            yield state.scope.labels, value
 
 
 @lru_cache(maxsize=64)
@@ -192,13 +208,13 @@ def _midnight(day: date) -> int:
 def _day(states: Sequence[ScopeState]) -> Iterator[tuple[Labels, object]]:
     for state in states:
         if state.report_day is not None:
-            yield (state.scope.type, state.scope.name), _midnight(state.report_day)
+            yield state.scope.labels, _midnight(state.report_day)
 
 
 def _reason(states: Sequence[ScopeState]) -> Iterator[tuple[Labels, object]]:
     for state in states:
         if not state.up and state.reason:
-            yield (state.scope.type, state.scope.name, state.reason), 1.0
+            yield (*state.scope.labels, state.reason), 1.0
 
 
 # The status families, in the collector's order: (metric, samples of a snapshot).

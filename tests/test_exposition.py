@@ -4,7 +4,9 @@ that finds nothing new redoes nothing (issue 15)."""
 
 from __future__ import annotations
 
+import gc
 import gzip
+import weakref
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -217,3 +219,32 @@ def test_after_a_restart_a_newer_day_is_read_in_full(
 
     assert {s.report_day for s in restarted.holder.current.scopes} == {day}
     assert [r for r in github.requests if r.host == "download"] != []
+
+
+class _Cycle:
+    """Garbage only the cyclic collector frees."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_refresh_with_new_values_collects_once_and_freezes_what_it_leaves(
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
+    """Python's full collections would walk the whole snapshot every few refreshes (~0.15 s
+    at 200,000 developers); a refresh that finds nothing new must not pay for that."""
+    cycle = _Cycle()
+    ref = weakref.ref(cycle)
+    del cycle
+    exporter = refreshed_estate(store, make_exporter)
+
+    assert ref() is None  # collected before the freeze, not kept for ever
+    first = exporter.holder.current.scopes[0]
+    tracked = {id(o) for o in gc.get_objects()}  # every generation but the frozen one
+    assert id(first) not in tracked and id(first.values) not in tracked
+
+    exporter.refresh_now()  # nothing new: no collection, no freeze
+
+    again = exporter.holder.current.scopes[0]
+    assert again.values is first.values
+    assert id(again) in {id(o) for o in gc.get_objects()}
