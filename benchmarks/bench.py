@@ -3,8 +3,9 @@
     python benchmarks/bench.py [--users 50000 --orgs 20 --teams 2000 --latency 0.05]
 
 The fake GitHub runs in a child process (its generated files do not count against the
-exporter's memory); scrapers run in child processes too, so the exporter's CPU per scrape
-is its own. Each scrape figure is printed beside the plain approach it replaces:
+exporter's memory) and generates the day's report files before the refresh is timed, as
+GitHub serves them from storage; scrapers run in child processes too, so the exporter's CPU
+per scrape is its own. Each scrape figure is printed beside the plain approach it replaces:
 ``generate_latest`` of a registry holding the same series, rendered on every request.
 Prints figures only; nothing here asserts a time (see benchmarks/README.md).
 """

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import gc
 import gzip
+import http.client
+import time
 import weakref
 from dataclasses import replace
 from datetime import date, timedelta
@@ -248,3 +250,22 @@ def test_a_refresh_with_new_values_collects_once_and_freezes_what_it_leaves(
     again = exporter.holder.current.scopes[0]
     assert again.values is first.values
     assert id(again) in {id(o) for o in gc.get_objects()}
+
+
+def test_scrapes_on_one_keep_alive_connection_are_not_held_back_by_nagle(
+    store: StaticStore, make_exporter: ExporterFactory
+) -> None:
+    """A body goes out in pieces (no copy per scrape); with Nagle's algorithm the small last
+    piece waited for the client's delayed ACK (40 ms on Linux) on every other scrape, and a
+    scraper like Prometheus, one connection per target, paid it (p50 44 ms for gzip)."""
+    exporter = refreshed_estate(store, make_exporter)
+    conn = http.client.HTTPConnection("127.0.0.1", exporter.port, timeout=10)
+    stalled = 0
+    for headers in [{"Accept-Encoding": "gzip"}, {}] * 15:
+        started = time.perf_counter()
+        conn.request("GET", "/metrics", headers=headers)
+        response = conn.getresponse()
+        assert response.status == 200 and response.read()
+        stalled += time.perf_counter() - started >= 0.038  # the delayed-ACK floor
+    conn.close()
+    assert stalled <= 5  # of 30; nearly all of the gzip ones stall with Nagle
