@@ -181,7 +181,8 @@ class Exporter:
         for extra in (ProcessCollector, PlatformCollector, GCCollector):
             extra(registry=self.live_registry)
         self.exposition = Exposition(self.holder, self.live_registry)
-        self.exposition.prepare()  # a restored state file is served (and ready) at once
+        if self.exposition.prepare():  # a restored state file is served (and ready) at once
+            settle_heap()
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self.server: ExporterHTTPServer | None = None
         self._stopped = False
@@ -343,12 +344,12 @@ class Exporter:
 def settle_heap() -> None:
     """Collect once, then keep what survives out of the cyclic collector's sight.
 
-    A refresh with new values leaves a large, long-lived heap behind (the snapshot, its
-    rendering, the sources' caches: millions of objects at 200,000 developers), and Python's
-    full collections would walk all of it again every few refreshes (~0.15 s each, while a
-    refresh that finds nothing new costs about as much in all). It is all freed by reference
-    counting when replaced; reference cycles among it wait for the next refresh with new
-    values, which unfreezes and collects first.
+    A refresh with new values (or a restored state file) leaves a large, long-lived heap
+    behind: the snapshot, its rendering, the sources' caches, millions of objects at 200,000
+    developers. Python's full collections would walk all of it again every few refreshes,
+    ~0.15 s each, as much as all the rest of a refresh that finds nothing new. Frozen
+    objects are still freed by reference counting when replaced; reference cycles among
+    them wait for the next refresh with new values, which unfreezes and collects first.
     """
     gc.unfreeze()
     gc.collect()

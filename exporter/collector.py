@@ -83,7 +83,7 @@ class SnapshotCollector(Collector):
         duration = _gauge(m.PREFIX + "refresh_duration_seconds")
         reason = _gauge(m.PREFIX + "scope_failure")
         for state in snapshot.scopes:
-            labels = (state.scope.type, state.scope.name)
+            labels = state.scope.labels
             up.add_metric(labels, 1.0 if state.up else 0.0)
             if state.report_day is not None:
                 day.add_metric(labels, float(timegm(state.report_day.timetuple())))
@@ -98,7 +98,7 @@ class SnapshotCollector(Collector):
         seats_up = _gauge(m.PREFIX + "seats_up")
         seats_success = _gauge(m.PREFIX + "seats_last_success_timestamp_seconds")
         for state in snapshot.seats:
-            labels = (state.scope.type, state.scope.name)
+            labels = state.scope.labels
             seats_up.add_metric(labels, 1.0 if state.up else 0.0)
             if state.last_success is not None:
                 seats_success.add_metric(labels, state.last_success)
@@ -133,7 +133,7 @@ def _billing_status(snapshot: Snapshot) -> Iterator[Metric]:
     success = _gauge(m.BILLING_LAST_SUCCESS)
     reason = _gauge(m.BILLING_FAILURE)
     for state in snapshot.billing:
-        labels = (state.scope.type, state.scope.name)
+        labels = state.scope.labels
         up.add_metric(labels, 1.0 if state.up else 0.0)
         if state.last_success is not None:
             success.add_metric(labels, state.last_success)
