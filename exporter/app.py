@@ -181,8 +181,7 @@ class Exporter:
         for extra in (ProcessCollector, PlatformCollector, GCCollector):
             extra(registry=self.live_registry)
         self.exposition = Exposition(self.holder, self.live_registry)
-        if self.exposition.prepare():  # a restored state file is served (and ready) at once
-            settle_heap()
+        self._publish()  # a restored state file is served (and ready) at once
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self.server: ExporterHTTPServer | None = None
         self._stopped = False
@@ -229,9 +228,14 @@ class Exporter:
         finally:
             with self._running_lock:
                 self._running.discard(future)
+        self._publish()
+        return True
+
+    def _publish(self) -> None:
+        """Render the current snapshot for scrapes; when it brought new values, settle the
+        heap they left (:func:`settle_heap`)."""
         if self.exposition.prepare():
             settle_heap()
-        return True
 
     def save_state(self, *, changed_only: bool = False) -> None:
         """Write the state file; with ``changed_only``, not when only times changed since
@@ -344,12 +348,12 @@ class Exporter:
 def settle_heap() -> None:
     """Collect once, then keep what survives out of the cyclic collector's sight.
 
-    A refresh with new values (or a restored state file) leaves a large, long-lived heap
-    behind: the snapshot, its rendering, the sources' caches. Python's full collections
-    would walk all of it again every few refreshes, 0.12-0.18 s each at 200,000 developers,
-    a third of a refresh that finds nothing new; this costs 0.16 s once. Frozen
+    A snapshot with new values (a refresh's, or a restored state file's) leaves a large,
+    long-lived heap behind: the snapshot, its rendering, the sources' caches. Python's full
+    collections would walk all of it again every few refreshes, 0.12-0.18 s each at 200,000
+    developers, a third of a refresh that finds nothing new; this costs 0.16 s once. Frozen
     objects are still freed by reference counting when replaced; reference cycles among
-    them wait for the next refresh with new values, which unfreezes and collects first.
+    them wait for the next snapshot with new values, which unfreezes and collects first.
     """
     gc.unfreeze()
     gc.collect()

@@ -56,15 +56,7 @@ from exporter.github import ApiError, ApiStats, GitHubClient, Response, api_path
 from exporter.logs import register_secret
 from exporter.parse import ReportParseError
 from exporter.snapshot import Snapshot
-from exporter.source import (
-    Clock,
-    Outcome,
-    Reason,
-    ScopeFailure,
-    ScopeResult,
-    per_owner,
-    utc_now,
-)
+from exporter.source import Clock, Outcome, Reason, ScopeFailure, ScopeResult, per_owner, utc_now
 
 log = logging.getLogger(__name__)
 

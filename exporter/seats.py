@@ -52,15 +52,7 @@ from exporter import metrics as m
 from exporter.aggregate import Labels, Values, label, number
 from exporter.config import OwnerRoot, Scope
 from exporter.github import ApiError, GitHubClient, api_path
-from exporter.source import (
-    Clock,
-    Outcome,
-    Reason,
-    ScopeFailure,
-    ScopeResult,
-    per_owner,
-    utc_now,
-)
+from exporter.source import Clock, Outcome, Reason, ScopeFailure, ScopeResult, per_owner, utc_now
 
 PER_PAGE = "100"  # the API's maximum
 BILLING_ENDPOINT = "/orgs/{org}/copilot/billing"
