@@ -8,9 +8,12 @@ array, one pretty-printed ``{"day_totals": [...]}`` object, and the report's par
 one-line arrays back to back. Each shape is parsed at a quarter and at the whole size, so
 the two figures show whether time grows with the size or faster.
 
-"stream" feeds 64 KiB chunks and drops the records, as the exporter does with a download;
-"kept" feeds the whole file at once and keeps every row (bench.py's "parse only"), which
-measures the allocator and the garbage collector about as much as the parser. Times are
+"stream" feeds 64 KiB chunks and drops the records, as the exporter does with a download
+(and bench.py's "parse only"); "kept" feeds the whole file at once and keeps every row,
+which measures the allocator and the garbage collector about as much as the parser. First
+comes msgspec alone, decoding the NDJSON lines already split: no parser that hands out
+Python dicts can beat it, so it shows what the parser's framing costs and how far a parse
+target is from what the machine can do at all. Times are
 CPU seconds of this process, best of --repeat, since the machine is shared. The old parser
 is `git show <ref>:exporter/parse.py`; it is skipped where it would take minutes (fed in
 chunks, it is superlinear on every shape but NDJSON). Prints figures only; nothing here
@@ -33,6 +36,8 @@ from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -110,17 +115,19 @@ def kept(make: Callable[[], Any], body: bytes) -> int:
     return len(rows)
 
 
-def best(
-    run: Callable[[Callable[[], Any], bytes], int],
-    make: Callable[[], Any],
-    body: bytes,
-    repeat: int,
-) -> tuple[float, int]:
+def decoder_alone(body: bytes) -> int:
+    """msgspec decoding each NDJSON line, already split: no framing, no chunking. What any
+    parser that hands out Python dicts costs at the least."""
+    decode = msgspec.json.Decoder().decode
+    return sum(1 for line in body.splitlines() if decode(line) is not None)
+
+
+def best(run: Callable[[bytes], int], body: bytes, repeat: int) -> tuple[float, int]:
     """(MB/s, rows) for the fastest of `repeat` runs, in CPU time."""
     fastest, rows = float("inf"), 0
     for _ in range(repeat):
         started = time.process_time()
-        rows = run(make, body)
+        rows = run(body)
         fastest = min(fastest, time.process_time() - started)
     return len(body) / 1e6 / max(fastest, 1e-9), rows
 
@@ -146,6 +153,13 @@ def main() -> None:
     )
     old = old_parser(args.old)
     parts = users_file(args.users, args.orgs)
+    for size_parts in (quarter(parts), parts):
+        body = render("ndjson", size_parts)
+        floor, _ = best(decoder_alone, body, args.repeat)
+        print(
+            f"decoder alone (msgspec per NDJSON line, no framing) {len(body) / 1e6:6.1f} MB: "
+            f"{floor:6.1f} MB/s"
+        )
     print(f"{'shape':15} {'size':>9} {'rows':>7}  {'mode':6} {'old MB/s':>9} {'new MB/s':>9}")
     for shape in args.shapes.split(","):
         for size_parts in (quarter(parts), parts):
@@ -153,11 +167,11 @@ def main() -> None:
             mb = len(body) / 1e6
             cap = max(len(body) + 1, 16 << 20)  # a pretty object is one record: let it in
             for mode, run in (("stream", stream), ("kept", kept)):
-                new, rows = best(run, partial(StreamParser, cap), body, args.repeat)
+                new, rows = best(partial(run, partial(StreamParser, cap)), body, args.repeat)
                 if old is None or (shape != "ndjson" and mb > args.old_max_mb):
                     before = "skipped"
                 else:
-                    figure, old_rows = best(run, old.StreamParser, body, args.repeat)
+                    figure, old_rows = best(partial(run, old.StreamParser), body, args.repeat)
                     assert old_rows == rows, (shape, old_rows, rows)
                     before = f"{figure:9.1f}"
                 print(f"{shape:15} {mb:6.1f} MB {rows:7d}  {mode:6} {before:>9} {new:9.1f}")
